@@ -1,0 +1,42 @@
+"""The one error hierarchy of poc2prod.
+
+A :class:`Poc2ProdError` is a problem the user can fix: the CLI prints its message on
+one line and exits with :attr:`Poc2ProdError.exit_code`, never with a traceback.
+"""
+
+from __future__ import annotations
+
+
+class Poc2ProdError(Exception):
+    """A user-facing error: bad input, refused operation, missing tool.
+
+    Attributes
+    ----------
+    exit_code : int
+        Process exit code the CLI uses for it (2 for bad input, as ``click`` does).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class BadInputError(Poc2ProdError):
+    """An argument, answer or answers file is invalid; nothing was written."""
+
+
+class DestinationError(Poc2ProdError):
+    """The destination folder cannot receive a new project (exists and is not empty)."""
+
+
+class TemplateSourceError(Poc2ProdError):
+    """The template source does not exist, is not a template, or cannot be read."""
+
+
+class ToolMissingError(Poc2ProdError):
+    """An external program poc2prod needs (git) is not installed."""
