@@ -1,0 +1,77 @@
+"""The rendered project's dependency ranges are the ones this test environment runs.
+
+poc2prod's ``project`` extra installs what a rendered project declares, so the render
+matrix runs rendered projects against exactly those ranges; this test keeps the two lists
+equal and checks that the installed versions fall inside every range.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import tomllib
+from packaging.requirements import Requirement
+
+from tests.conftest import REPO
+
+
+def requirements(names: list[str]) -> dict[str, Requirement]:
+    parsed = [Requirement(name) for name in names]
+    return {req.name.lower(): req for req in parsed}
+
+
+def test_project_extra_equals_rendered_dependencies(render: Callable[..., Path]) -> None:
+    rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
+    declared = requirements(rendered["dependencies"] + rendered["optional-dependencies"]["dev"])
+    ours = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["project"]
+    assert {name: str(req) for name, req in declared.items()} == {
+        name: str(req) for name, req in requirements(ours).items()
+    }
+
+
+def test_installed_versions_are_inside_the_declared_ranges(render: Callable[..., Path]) -> None:
+    rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
+    for name, req in requirements(rendered["dependencies"]).items():
+        installed = version(name)
+        assert req.specifier.contains(installed), f"{name} {installed} is outside {req.specifier}"
+
+
+def test_default_render_manifest(render: Callable[..., Path]) -> None:
+    # The files a default render produces: an addition or removal shows up in review.
+    project: Path = render()
+    files = sorted(str(p.relative_to(project)) for p in project.rglob("*") if p.is_file())
+    assert files == [
+        ".copier-answers.yml",
+        ".gitignore",
+        "LICENSE",
+        "Makefile",
+        "README.md",
+        "data/README.md",
+        "models/.gitkeep",
+        "pyproject.toml",
+        "src/churn_model/__init__.py",
+        "src/churn_model/__main__.py",
+        "src/churn_model/artifacts.py",
+        "src/churn_model/cli.py",
+        "src/churn_model/config.py",
+        "src/churn_model/data.py",
+        "src/churn_model/evaluate.py",
+        "src/churn_model/features.py",
+        "src/churn_model/predict.py",
+        "src/churn_model/py.typed",
+        "src/churn_model/split.py",
+        "src/churn_model/train.py",
+        "tests/conftest.py",
+        "tests/test_artifacts.py",
+        "tests/test_cli.py",
+        "tests/test_data.py",
+        "tests/test_features.py",
+        "tests/test_predict.py",
+        "tests/test_split.py",
+        "tests/test_train.py",
+    ]
+    text = "".join((project / name).read_text() for name in files if not name.endswith(".gitkeep"))
+    assert "{{" not in text and "{%" not in text
+    assert "TODO" not in text
