@@ -27,7 +27,8 @@ import yaml
 from poc2prod.project import create_project
 from poc2prod.template import TemplateSource
 
-HERE = Path(__file__).parent
+#: The migration scripts the real template ships (``migrations/`` at the repository root).
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 
 ANSWERS_TEMPLATE = "{{ _copier_answers|to_nice_yaml -}}\n"
 CONFIG_V1 = "[main]\nalpha = 1\nbeta = 2\ngamma = 3\ndelta = 4\nepsilon = 5\nzeta = 6\neta = 7\ntheta = 8\niota = 9\n"
@@ -130,7 +131,7 @@ def build_demo_template(repo: Path) -> Path:
         "- Documentation only: nothing in a rendered project changes.",
     )
     (repo / "migrations").mkdir()
-    shutil.copy(HERE / "carry_renamed.py", repo / "migrations" / "carry_renamed.py")
+    shutil.copy(MIGRATIONS / "carry_renamed.py", repo / "migrations" / "carry_renamed.py")
     _release(
         repo,
         "v2.0.0",
