@@ -559,7 +559,7 @@ def test_a_fleet_updates_the_others_when_one_is_dirty_and_one_conflicts(demo_tem
     assert report["exit_code"] == 2
     summary = [(p["project"], p["from"], p["to"], p["status"]) for p in report["projects"]]
     assert summary == [
-        (str(dirty), None, None, "refused"),
+        (str(dirty), "v1.0.0", None, "refused"),
         (str(conflicting), "v1.0.0", "v1.2.0", "conflicted"),
         (str(add_only), "v1.1.0", "v1.2.0", "updated"),
         (str(current), "v1.2.0", "v1.2.0", "up to date"),

@@ -261,7 +261,7 @@ def _progress(total: int, verb: str) -> Iterator[Callable[[Any], None]]:
         task = progress.add_task(f"{verb} {total} projects", total=total)
 
         def advance(result: Any) -> None:
-            progress.console.print(f"{result.project}: {result.status.value}")
+            progress.console.print(f"{result.project}: {result.status.value}", markup=False, highlight=False)
             progress.advance(task)
 
         yield advance

@@ -208,13 +208,20 @@ def update_project(path: Path, options: UpdateOptions, *, label: str | None = No
     try:
         return _update(path, options, name)
     except UpdateFailedError as exc:
-        return UpdateResult(name, UpdateStatus.FAILED, message=exc.message)
+        return UpdateResult(name, UpdateStatus.FAILED, _recorded_version(path), message=exc.message)
     except Poc2ProdError as exc:
-        return UpdateResult(name, UpdateStatus.REFUSED, message=exc.message)
+        return UpdateResult(name, UpdateStatus.REFUSED, _recorded_version(path), message=exc.message)
     except Exception as exc:  # a bug or an unexpected state: report it on one line, like the others
-        return UpdateResult(
-            name, UpdateStatus.FAILED, message=f"unexpected {type(exc).__name__}: {exc}; the project was not changed"
-        )
+        message = f"unexpected {type(exc).__name__}: {exc}; the project was not changed"
+        return UpdateResult(name, UpdateStatus.FAILED, _recorded_version(path), message=message)
+
+
+def _recorded_version(path: Path) -> str | None:
+    """Return the version a project's answers file records, or ``None`` when it cannot be read."""
+    try:
+        return read_answers(path.expanduser().absolute()).commit
+    except Poc2ProdError:
+        return None
 
 
 def inspect_project(path: Path, template: str | None = None) -> _Project:
@@ -409,14 +416,14 @@ def _run_copier_update(clone_project: Path, project: _Project, options: UpdateOp
         An unknown question in ``data``, a question without default and answer, an
         unreadable source or ref, a failed migration.
     """
-    from copier import Worker
+    from copier import run_update
 
     translate = _copier_errors(project.source, target_ref)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Worker(
-                dst_path=clone_project,
+            worker = run_update(
+                clone_project,
                 data=dict(options.data),
                 vcs_ref=target_ref,
                 defaults=True,
@@ -424,21 +431,21 @@ def _run_copier_update(clone_project: Path, project: _Project, options: UpdateOp
                 quiet=True,
                 conflict=options.conflict,
                 unsafe=True,
-            ) as worker:
-                unknown = sorted(set(options.data) - set(worker.template.questions_data))
-                if unknown:
-                    known = ", ".join(sorted(worker.template.questions_data)) or "none"
-                    raise BadInputError(
-                        f"unknown question(s) {', '.join(unknown)} in --data: the template at {target_ref} asks {known}"
-                    )
-                worker.run_update()
-    except Poc2ProdError:
-        raise
+            )
     except Exception as exc:
         error = translate(exc)
         if error is None:
             raise
         raise error from None
+    # Copier ignores answers to questions it does not ask; a typo must not pass silently.
+    # Checked after the run, which is harmless: the clone is thrown away.
+    questions = worker.template.questions_data
+    unknown = sorted(set(options.data) - set(questions))
+    if unknown:
+        raise BadInputError(
+            f"unknown question(s) {', '.join(unknown)} in --data: "
+            f"the template at {target_ref} asks {', '.join(sorted(questions)) or 'none'}"
+        )
     return read_answers(clone_project).commit
 
 
