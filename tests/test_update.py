@@ -243,6 +243,18 @@ def test_changing_an_answer_renders_the_new_files_and_removes_the_old(demo_templ
     assert yaml.safe_load(read(project, ".copier-answers.yml"))["ci"] == "gitlab"
 
 
+def test_changing_an_answer_keeps_an_edited_file_the_old_answer_rendered(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    edit(project, "github-ci.yml", "on: push", "on: [push, pull_request]")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(data={"ci": "gitlab"}, to="v1.1.0"))
+
+    assert (result.status, result.kept) == (UpdateStatus.UPDATED, ["github-ci.yml"])
+    assert read(project, "github-ci.yml") == "on: [push, pull_request]\n"
+    assert read(project, ".gitlab-ci.yml") == "stages: [test]\n"
+
+
 def test_changing_an_answer_at_the_same_version_updates(demo_template: Path, tmp_path: Path) -> None:
     project = new_project(demo_template, tmp_path / "p", "v1.1.0")
 
@@ -358,6 +370,21 @@ def test_a_downgrade_is_refused(demo_template: Path, tmp_path: Path) -> None:
     code, _, err = cli("update", project, "--to", "v1.0.0")
     assert code == 2
     assert "is at v1.1.0, newer than v1.0.0: downgrades are not supported" in err
+
+
+@pytest.mark.parametrize("ref", ["v9.9.9", "no-such-branch"])
+def test_an_unknown_target_is_refused(demo_template: Path, tmp_path: Path, ref: str) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    before = tree_digest(project)
+
+    code, _, err = cli("update", project, "--to", ref)
+
+    assert code == 2
+    assert err == (
+        f"error: {project}: template source '{demo_template}' has no tag, branch or commit '{ref}': "
+        f"list its versions with poc2prod versions --template {demo_template}\n"
+    )
+    assert tree_digest(project) == before
 
 
 def test_a_project_at_the_target_version_is_up_to_date(demo_template: Path, tmp_path: Path) -> None:

@@ -158,8 +158,16 @@ def update(
         conflict="rej" if conflict is ConflictStyle.rej else "inline",
         dry_run=dry_run,
     )
-    with _progress(len(targets), "Updating") as advance:
-        results = update_projects(targets, options, jobs=jobs or _default_jobs(), on_result=advance)
+    try:
+        with _progress(len(targets), "Updating") as advance:
+            results = update_projects(targets, options, jobs=jobs or _default_jobs(), on_result=advance)
+    except KeyboardInterrupt:
+        typer.echo(
+            "error: interrupted: projects already updated keep their update (review with git diff); "
+            "the one being updated was restored as it was",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     code = exit_code(results)
     if json_output:
         typer.echo(

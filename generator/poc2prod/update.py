@@ -361,6 +361,11 @@ def _copier_errors(source: str, ref: str) -> Callable[[Exception], Poc2ProdError
                 f"a migration or task of the template at {ref} failed ({_last_line(str(exc))}); "
                 "the project was left as it was: report it to the template's maintainers"
             )
+        if isinstance(exc, ValueError) and str(exc).startswith("Unknown revision"):
+            return TemplateSourceError(
+                f"template source {source!r} has no tag, branch or commit {ref!r}: "
+                f"list its versions with poc2prod versions --template {source}"
+            )
         if isinstance(exc, ValueError):
             required = _REQUIRED.match(str(exc).strip())
             if required is not None:

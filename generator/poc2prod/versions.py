@@ -16,11 +16,13 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from poc2prod.errors import TemplateSourceError
-from poc2prod.vcs import GitCommandError, git, git_bytes
+from poc2prod.template import is_url
+from poc2prod.vcs import GitCommandError, git, git_bytes, repository_top
 
 #: File at the root of a template repository with one ``## vX.Y.Z`` section per version.
 CHANGELOG = "CHANGELOG.md"
 _DESCRIBE = re.compile(r"^(?P<base>.+)-(?P<count>\d+)-g(?P<hash>[0-9a-f]+)$")
+_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 _HEADING = re.compile(r"^##\s+\[?(?P<version>[^\]\s]+)\]?.*$")
 
 
@@ -63,22 +65,34 @@ def parse_version(ref: str) -> Version | None:
 
 
 def git_url(location: str) -> str:
-    """Return ``location`` in the form git understands (expands ``gh:`` and ``gl:`` shortcuts).
+    """Return ``location`` in the form git understands, as Copier reads it.
+
+    Expands the ``gh:`` and ``gl:`` shortcuts and drops a ``git+`` prefix; a local path
+    becomes absolute.
 
     Raises
     ------
     TemplateSourceError
-        A local path that is not the root of a git repository.
+        A local path that does not exist, or is not the root of a git repository.
     """
-    from copier.vcs import get_repo
-
-    url = get_repo(location)
-    if url is None:
+    for prefix, base in _SHORTCUTS.items():
+        if location.startswith(prefix):
+            url = base + location.removeprefix(prefix)
+            return url if url.endswith(".git") else f"{url}.git"
+    if is_url(location):
+        return location.removeprefix("git+")
+    path = Path(location).expanduser().resolve()
+    if not path.exists():
+        raise TemplateSourceError(
+            f"template source {location!r} does not exist (moved or deleted?): "
+            "pass --template with its current path or URL"
+        )
+    if repository_top(path) != path and not path.is_file():  # a file may be a git bundle
         raise TemplateSourceError(
             f"template source {location!r} is not a git repository: template versions are git tags, "
             "so pass --template with the path or URL of the template's git repository"
         )
-    return str(url)
+    return str(path)
 
 
 def list_tags(location: str) -> list[str]:
@@ -90,8 +104,6 @@ def list_tags(location: str) -> list[str]:
         The repository cannot be reached or read.
     """
     url = git_url(location)
-    if not re.match(r"^[\w+.-]+://|^[^/]+@[^/]+:", url):
-        url = str(Path(url).resolve())  # git ls-remote misreads some relative paths
     try:
         out = git("ls-remote", "--tags", "--refs", "--", url, cwd=Path(tempfile.gettempdir()))
     except GitCommandError as exc:
