@@ -9,7 +9,8 @@ from poc2prod.check import check_project
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, update_project
 from typer.testing import CliRunner
-from update_support import commit_all, edit, new_project, tree_digest
+
+from tests.update_support import commit_all, edit, new_project, tree_digest
 
 runner = CliRunner()
 

@@ -19,7 +19,8 @@ from poc2prod import update as update_module
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, UpdateStatus, update_project
 from typer.testing import CliRunner
-from update_support import (
+
+from tests.update_support import (
     CONFIG_V1,
     GUIDE,
     MANUAL_V2,
@@ -434,9 +435,9 @@ def test_dry_run_of_a_conflict_shows_the_markers_and_changes_nothing(demo_templa
 
 
 @pytest.fixture(scope="module")
-def failing_template(tmp_path_factory: pytest.TempPathFactory, git_identity: None) -> Path:
+def failing_template(tmp_path_factory: pytest.TempPathFactory, session_git_identity: None) -> Path:
     """A template whose v2.0.0 migration fails after Copier has rendered the new files."""
-    from update_support import ANSWERS_TEMPLATE, COPIER_V1
+    from tests.update_support import ANSWERS_TEMPLATE, COPIER_V1
 
     repo = tmp_path_factory.mktemp("failing") / "tpl"
     (repo / "template").mkdir(parents=True)

@@ -10,7 +10,8 @@ from packaging.version import Version
 from poc2prod.cli import app
 from poc2prod.versions import changelog_section, parse_version, release_tags, template_versions
 from typer.testing import CliRunner
-from update_support import commit_all, run_git
+
+from tests.update_support import commit_all, run_git
 
 runner = CliRunner()
 

@@ -154,7 +154,13 @@ def _first_missing_ancestor(path: Path) -> Path | None:
 
 
 def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defaults: bool, quiet: bool) -> str:
-    from copier import Worker
+    import warnings
+
+    with warnings.catch_warnings():
+        # Worker is Copier's documented engine class; 9.19 warns on importing it from the
+        # top-level package. The range pinned in pyproject.toml keeps it available.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from copier import Worker
     from copier.errors import CopierAnswersInterrupt, UserMessageError
     from plumbum import ProcessExecutionError
 
