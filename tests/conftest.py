@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +80,20 @@ def render(template_repo: Path, tmp_path: Path) -> Callable[..., Path]:
         return dest
 
     return _render
+
+
+@pytest.fixture(scope="session")
+def session_git_identity() -> Iterator[None]:
+    """The same git identity as ``_git_identity``, for session-scoped fixtures that commit."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in GIT_IDENTITY.items():
+            patch.setenv(key, value)
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, session_git_identity: None) -> Path:
+    """The demo template repository, tagged v1.0.0 … v2.1.0, for update tests (see update_support)."""
+    from tests.update_support import build_demo_template
+
+    return build_demo_template(tmp_path_factory.mktemp("templates") / "demo")

@@ -6,8 +6,12 @@ half a second, which ``poc2prod --help`` must not pay.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import json
+import os
+from collections.abc import Callable, Iterator
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -93,6 +97,182 @@ def new(
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
     typer.echo(f"Next: cd {dest} && make install && make all   (or: python -m pip install -e '.[dev]')")
+
+
+class ConflictStyle(str, Enum):
+    """How an update leaves a change it could not merge."""
+
+    inline = "inline"
+    rej = "rej"
+
+
+def _default_jobs() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+@app.command()
+@user_errors
+def update(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Project folders to update (default: the current folder).")
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Template version (tag, branch or commit) to update to (default: newest tag)."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="Template path or URL, replacing the one a project records (it moved)."),
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Set or change an answer: key=value (repeatable), e.g. ci=gitlab."),
+    ] = None,
+    conflict: Annotated[
+        ConflictStyle,
+        typer.Option("--conflict", help="Leave unmergeable changes as markers in the file, or as .rej files."),
+    ] = ConflictStyle.inline,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the diff the update would apply; change nothing.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Projects updated in parallel (default: min(4, CPUs)).")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+) -> None:
+    """Update projects to a newer template version, keeping every local edit.
+
+    Exit code:
+    0 all updated or up to date;
+    1 conflicts to resolve, or an update failed (that project was left as it was);
+    2 a project was refused (not git, uncommitted changes, no answers file, ...).
+    """
+    from poc2prod.project import parse_data_pairs
+    from poc2prod.update import UpdateOptions, exit_code, update_projects
+
+    targets = paths or [Path()]
+    options = UpdateOptions(
+        to=to,
+        template=template,
+        data=parse_data_pairs(data or []),
+        conflict="rej" if conflict is ConflictStyle.rej else "inline",
+        dry_run=dry_run,
+    )
+    try:
+        with _progress(len(targets), "Updating") as advance:
+            results = update_projects(targets, options, jobs=jobs or _default_jobs(), on_result=advance)
+    except KeyboardInterrupt:
+        typer.echo(
+            "error: interrupted: projects already updated keep their update (review with git diff); "
+            "the one being updated was restored as it was",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    code = exit_code(results)
+    if json_output:
+        typer.echo(
+            json.dumps({"dry_run": dry_run, "exit_code": code, "projects": [r.to_json() for r in results]}, indent=2)
+        )
+    else:
+        from poc2prod.report import print_update_results
+
+        print_update_results(results, dry_run=dry_run)
+    raise typer.Exit(code)
+
+
+@app.command()
+@user_errors
+def check(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Project folders to check (default: the current folder).")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+) -> None:
+    """Show each project's template version against the newest, and unresolved update conflicts.
+
+    Exit code (for CI):
+    0 all current;
+    1 a project is behind, or has unresolved update conflicts;
+    2 a project could not be checked.
+    """
+    from poc2prod.check import check_projects, exit_code
+
+    results = check_projects(paths or [Path()])
+    code = exit_code(results)
+    if json_output:
+        typer.echo(json.dumps({"exit_code": code, "projects": [r.to_json() for r in results]}, indent=2))
+    else:
+        from poc2prod.report import print_checks
+
+        print_checks(results)
+    raise typer.Exit(code)
+
+
+@app.command()
+@user_errors
+def versions(
+    template: Annotated[
+        str | None, typer.Option("--template", help="Template path or URL (default: the bundled template).")
+    ] = None,
+    prereleases: Annotated[bool, typer.Option("--prereleases", help="Also list pre-release versions.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the versions as JSON on stdout.")] = False,
+) -> None:
+    """List the template versions available, newest first, and what changed in each."""
+    from poc2prod.template import resolve_source
+    from poc2prod.versions import template_versions
+
+    source = resolve_source(template)
+    found = template_versions(source.location, prereleases=prereleases)
+    if json_output:
+        typer.echo(
+            json.dumps(
+                {"template": source.location, "versions": [{"tag": v.tag, "changes": v.changes} for v in found]},
+                indent=2,
+            )
+        )
+        return
+    if not found:
+        typer.echo(f"{source.location} has no version tags (v0.1.0, …) yet.")
+        return
+    for index, item in enumerate(found):
+        typer.echo(f"{item.tag}{'  (newest)' if index == 0 else ''}")
+        typer.echo(_indent(item.changes or "(no CHANGELOG.md entry)"))
+        typer.echo("")
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
+
+
+@contextlib.contextmanager
+def _progress(total: int, verb: str) -> Iterator[Callable[[Any], None]]:
+    """Show progress on stderr while projects are processed: a live bar on a terminal, else nothing.
+
+    A single project shows none: its one-line outcome follows at once.
+    """
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if total < 2 or not console.is_terminal:
+        yield lambda _result: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"{verb} {total} projects", total=total)
+
+        def advance(result: Any) -> None:
+            progress.console.print(f"{result.project}: {result.status.value}", markup=False, highlight=False)
+            progress.advance(task)
+
+        yield advance
 
 
 def main() -> None:

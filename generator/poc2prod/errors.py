@@ -40,3 +40,13 @@ class TemplateSourceError(Poc2ProdError):
 
 class ToolMissingError(Poc2ProdError):
     """An external program poc2prod needs (git) is not installed."""
+
+
+class ProjectError(Poc2ProdError):
+    """A path cannot be updated or checked as it stands (not git, dirty, no answers file); nothing was changed."""
+
+
+class UpdateFailedError(Poc2ProdError):
+    """An update failed part-way (a migration, a template error) and the project was restored as it was."""
+
+    exit_code = 1

@@ -1,0 +1,125 @@
+"""How the results of ``update`` and ``check`` are shown: one line for one project, a table for a fleet.
+
+Errors and progress go to stderr; results to stdout, so ``--json`` output and diffs can be
+piped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from poc2prod.check import ProjectCheck
+from poc2prod.update import UpdateResult, UpdateStatus
+
+_STYLES = {
+    "updated": "green",
+    "up to date": "green",
+    "conflicted": "yellow",
+    "behind": "yellow",
+    "refused": "red",
+    "failed": "red",
+    "error": "red",
+}
+
+
+def _console() -> Console:
+    console = Console()
+    # Outside a terminal (CI logs, pipes) rich would wrap at 80 columns; paths need more.
+    return console if console.is_terminal else Console(width=200)
+
+
+def _details(result: UpdateResult) -> list[str]:
+    lines = []
+    if result.conflicts:
+        lines.append(f"conflicts: {', '.join(result.conflicts)}")
+    if result.kept:
+        lines.append(f"kept (edited here, no longer rendered by {result.to_version}): {', '.join(result.kept)}")
+    if result.stayed_deleted:
+        lines.append(
+            f"still deleted (deleted here, changed in {result.to_version}): {', '.join(result.stayed_deleted)}"
+        )
+    if result.message:
+        lines.append(result.message)
+    return lines
+
+
+def _versions(result: UpdateResult) -> str:
+    if result.from_version is None:
+        return ""
+    if result.to_version in (None, result.from_version):
+        return result.from_version
+    return f"{result.from_version} → {result.to_version}"
+
+
+def print_update_results(results: list[UpdateResult], *, dry_run: bool) -> None:
+    """Print the diffs (dry run), then one line per project, or a table for several."""
+    if dry_run:
+        for result in results:
+            if result.diff:
+                typer.echo(f"# {result.project}: {_versions(result)} (dry run, nothing changed)")
+                typer.echo(result.diff, nl=not result.diff.endswith("\n"))
+    if len(results) == 1:
+        _print_one(results[0], dry_run=dry_run)
+        return
+    table = Table(title="poc2prod update" + (" --dry-run (nothing changed)" if dry_run else ""))
+    for column in ("project", "from → to", "status", "details"):
+        table.add_column(column, overflow="fold")
+    for result in results:
+        status = result.status.value
+        table.add_row(
+            Text(result.project),
+            Text(_versions(result)),
+            Text(status, style=_STYLES[status]),
+            Text("\n".join(_details(result))),
+        )
+    console = _console()
+    console.print(table)
+    counts = Counter(result.status.value for result in results)
+    console.print(", ".join(f"{count} {status}" for status, count in counts.items()), highlight=False)
+
+
+def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
+    if result.status in (UpdateStatus.REFUSED, UpdateStatus.FAILED):
+        message = result.message or "no details"
+        prefix = "" if message.startswith(result.project) else f"{result.project}: "
+        typer.echo(f"error: {prefix}{message}", err=True)
+        return
+    if result.status is UpdateStatus.UP_TO_DATE:
+        typer.echo(f"{result.project}: up to date at {result.to_version or result.from_version}")
+        return
+    verb = "would be " if dry_run else ""
+    typer.echo(f"{result.project}: {verb}{result.status.value} {_versions(result)}")
+    for line in _details(result):
+        typer.echo(f"  {line}")
+    if dry_run:
+        return
+    if result.conflicts:
+        typer.echo("Resolve the conflicts (search for <<<<<<< or read the .rej files), then commit.")
+    else:
+        typer.echo("Review with git diff, then commit.")
+
+
+def print_checks(checks: list[ProjectCheck]) -> None:
+    """Print a table of where each project stands, and each error on stderr."""
+    table = Table(title="poc2prod check")
+    for column in ("project", "template", "current", "newest", "status", "conflicts"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(
+            Text(check.project),
+            Text(check.source or ""),
+            Text(check.current or ""),
+            Text(check.newest or ""),
+            Text(check.status, style=_STYLES[check.status]),
+            Text(", ".join(check.conflicts)),
+        )
+    _console().print(table)
+    for check in checks:
+        if check.error is not None:
+            prefix = "" if check.error.startswith(check.project) else f"{check.project}: "
+            typer.echo(f"error: {prefix}{check.error}", err=True)

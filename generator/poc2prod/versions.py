@@ -1,0 +1,198 @@
+"""Template versions: the git tags of a template repository, and what changed in each.
+
+A template version is a git tag that parses as a PEP 440 version (``v0.1.0``, ``v0.2.0``…),
+compared as Copier compares them; pre-releases count only when asked for. What changed
+in a version is that version's section of ``CHANGELOG.md``, read at its own tag.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from poc2prod.errors import TemplateSourceError
+from poc2prod.template import is_url
+from poc2prod.vcs import GitCommandError, git, git_bytes, repository_top
+
+#: File at the root of a template repository with one ``## vX.Y.Z`` section per version.
+CHANGELOG = "CHANGELOG.md"
+_DESCRIBE = re.compile(r"^(?P<base>.+)-(?P<count>\d+)-g(?P<hash>[0-9a-f]+)$")
+_SHORTCUTS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+_HEADING = re.compile(r"^##\s+\[?(?P<version>[^\]\s]+)\]?.*$")
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """One released version of a template.
+
+    Attributes
+    ----------
+    tag : str
+        The git tag, e.g. ``v0.2.0``.
+    changes : str or None
+        Its ``CHANGELOG.md`` section (without the heading), or ``None`` when it has none.
+    """
+
+    tag: str
+    changes: str | None = None
+
+    @property
+    def version(self) -> Version:
+        """The tag as a PEP 440 version."""
+        parsed = parse_version(self.tag)
+        assert parsed is not None  # only valid tags become TemplateVersion
+        return parsed
+
+
+def parse_version(ref: str) -> Version | None:
+    """Return the PEP 440 version of a tag or ``git describe`` output, as Copier reads it.
+
+    ``v0.1.0`` is 0.1.0; ``v0.1.0-3-gabc1234`` (three commits after the tag) is
+    ``0.1.0.post3+gabc1234``; a branch name or a bare commit id is ``None``.
+    """
+    match = _DESCRIBE.match(ref)
+    if match is not None:
+        ref = f"{match['base']}.post{match['count']}+g{match['hash']}"
+    try:
+        return Version(ref)
+    except InvalidVersion:
+        return None
+
+
+def git_url(location: str) -> str:
+    """Return ``location`` in the form git understands, as Copier reads it.
+
+    Expands the ``gh:`` and ``gl:`` shortcuts and drops a ``git+`` prefix; a local path
+    becomes absolute.
+
+    Raises
+    ------
+    TemplateSourceError
+        A local path that does not exist, or is not the root of a git repository.
+    """
+    for prefix, base in _SHORTCUTS.items():
+        if location.startswith(prefix):
+            url = base + location.removeprefix(prefix)
+            return url if url.endswith(".git") else f"{url}.git"
+    if is_url(location):
+        return location.removeprefix("git+")
+    path = Path(location).expanduser().resolve()
+    if not path.exists():
+        raise TemplateSourceError(
+            f"template source {location!r} does not exist (moved or deleted?): "
+            "pass --template with its current path or URL"
+        )
+    if repository_top(path) != path and not path.is_file():  # a file may be a git bundle
+        raise TemplateSourceError(
+            f"template source {location!r} is not a git repository: template versions are git tags, "
+            "so pass --template with the path or URL of the template's git repository"
+        )
+    return str(path)
+
+
+def list_tags(location: str) -> list[str]:
+    """Return every tag of the template repository at ``location`` (path or URL), unsorted.
+
+    Raises
+    ------
+    TemplateSourceError
+        The repository cannot be reached or read.
+    """
+    url = git_url(location)
+    try:
+        out = git("ls-remote", "--tags", "--refs", "--", url, cwd=Path(tempfile.gettempdir()))
+    except GitCommandError as exc:
+        reason = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no details"
+        raise TemplateSourceError(
+            f"template source {location!r} cannot be read by git ({reason}): "
+            "check the path or URL, or pass --template with its new location"
+        ) from None
+    return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in out.splitlines() if "\t" in line]
+
+
+def release_tags(tags: list[str], *, prereleases: bool = False) -> list[str]:
+    """Keep the tags that are PEP 440 versions (pre-releases only if asked), oldest first."""
+    versions = {tag: parse_version(tag) for tag in tags if _DESCRIBE.match(tag) is None}
+    kept = [(v, tag) for tag, v in versions.items() if v is not None and (prereleases or not v.is_prerelease)]
+    return [tag for _, tag in sorted(kept)]
+
+
+def newest_tag(location: str, *, prereleases: bool = False) -> str | None:
+    """Return the newest version tag of the template at ``location``, or ``None`` if it has none.
+
+    Raises
+    ------
+    TemplateSourceError
+        The repository cannot be reached or read.
+    """
+    tags = release_tags(list_tags(location), prereleases=prereleases)
+    return tags[-1] if tags else None
+
+
+def changelog_section(text: str, version: Version) -> str | None:
+    """Return the body of the ``## <version>`` section of a changelog, or ``None``.
+
+    Headings may be ``## v0.2.0``, ``## [0.2.0] - 2026-11-01`` and the like; the version in
+    them is compared as PEP 440, so ``v0.2.0`` and ``0.2.0`` are the same section.
+    """
+    lines = text.splitlines()
+    start: int | None = None
+    for index, line in enumerate(lines):
+        match = _HEADING.match(line)
+        if match is None:
+            continue
+        if start is not None:
+            return "\n".join(lines[start:index]).strip() or None
+        if parse_version(match["version"]) == version:
+            start = index + 1
+    if start is None:
+        return None
+    return "\n".join(lines[start:]).strip() or None
+
+
+def template_versions(location: str, *, prereleases: bool = False) -> list[TemplateVersion]:
+    """List the versions of the template at ``location``, newest first, with their changes.
+
+    Each version's changes are its section of ``CHANGELOG.md`` as committed at its tag.
+
+    Raises
+    ------
+    TemplateSourceError
+        The repository cannot be reached or read.
+    """
+    tags = release_tags(list_tags(location), prereleases=prereleases)
+    if not tags:
+        return []
+    url = git_url(location)
+    local = Path(url)
+    clone: Path | None = None
+    if not local.is_dir():
+        clone = Path(tempfile.mkdtemp(prefix="poc2prod-versions."))
+        try:
+            git("clone", "--quiet", "--bare", "--filter=blob:none", "--", url, str(clone), cwd=clone)
+        except GitCommandError as exc:
+            shutil.rmtree(clone, ignore_errors=True)
+            raise TemplateSourceError(
+                f"template source {location!r} cannot be cloned ({exc.stderr.strip() or 'no details'}): "
+                "check the URL and your access to it"
+            ) from None
+        local = clone
+    try:
+        result = []
+        for tag in reversed(tags):
+            try:
+                text = git_bytes("show", f"refs/tags/{tag}:{CHANGELOG}", cwd=local).decode(errors="replace")
+            except GitCommandError:
+                text = ""
+            version = parse_version(tag)
+            assert version is not None
+            result.append(TemplateVersion(tag, changelog_section(text, version)))
+        return result
+    finally:
+        if clone is not None:
+            shutil.rmtree(clone, ignore_errors=True)

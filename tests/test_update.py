@@ -1,0 +1,636 @@
+"""``poc2prod update``: upgrades across real git tags of a purpose-built template, keeping local work.
+
+The ``demo`` template (see ``update_support``) has one tag per kind of change. Each test
+renders its own projects with ``poc2prod new``'s code path, commits, edits, and updates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from poc2prod import update as update_module
+from poc2prod.cli import app
+from poc2prod.update import UpdateOptions, UpdateStatus, update_project
+from typer.testing import CliRunner
+
+from tests.update_support import (
+    CONFIG_V1,
+    GUIDE,
+    MANUAL_V2,
+    commit_all,
+    edit,
+    files,
+    git_status,
+    new_project,
+    recorded_version,
+    run_git,
+    tree_digest,
+)
+
+runner = CliRunner()
+
+
+def cli(*args: str | Path) -> tuple[int, str, str]:
+    result = runner.invoke(app, [str(arg) for arg in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def read(project: Path, name: str) -> str:
+    return (project / name).read_text(encoding="utf-8")
+
+
+# --- 1-4, 10, 11: edits, deletions and no-op versions ---------------------------------------------
+
+
+def test_local_edit_to_a_file_the_template_did_not_change_is_kept(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "notes.txt", "two\n", "two, and our own line\n")
+    commit_all(project)
+
+    code, out, err = cli("update", project, "--to", "v1.1.0")
+
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == f"{project}: updated v1.0.0 → v1.1.0"
+    assert read(project, "notes.txt") == "Notes\none\ntwo, and our own line\n"
+    assert read(project, "config.ini") == CONFIG_V1.replace("beta = 2", "beta = 20")
+    assert recorded_version(project) == "v1.1.0"
+    assert git_status(project) == " M .copier-answers.yml\n M config.ini\n M extra.txt\n"
+
+
+def test_local_and_template_edits_to_different_lines_are_both_kept(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "config.ini", "iota = 9", "iota = 99")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v1.1.0"))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert result.conflicts == []
+    assert read(project, "config.ini") == CONFIG_V1.replace("beta = 2", "beta = 20").replace("iota = 9", "iota = 99")
+
+
+def test_same_line_changed_on_both_sides_is_a_reported_conflict_and_nothing_is_lost(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "config.ini", "beta = 2\n", "beta = 200\n")
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.1.0")
+
+    assert code == 1
+    assert out.splitlines()[:2] == [f"{project}: conflicted v1.0.0 → v1.1.0", "  conflicts: config.ini"]
+    assert read(project, "config.ini") == CONFIG_V1.replace(
+        "beta = 2\n",
+        "<<<<<<< before updating\nbeta = 200\n=======\nbeta = 20\n>>>>>>> after updating\n",
+    )
+    assert "UU config.ini" in git_status(project).splitlines()
+    assert recorded_version(project) == "v1.1.0"
+
+
+def test_conflict_as_rej_file_keeps_the_team_line_in_the_rej(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "config.ini", "beta = 2\n", "beta = 200\n")
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.1.0", "--conflict", "rej", "--json")
+
+    assert code == 1
+    [report] = json.loads(out)["projects"]
+    assert (report["status"], report["conflicts"]) == ("conflicted", ["config.ini.rej"])
+    assert "-beta = 2\n+beta = 200\n" in read(project, "config.ini.rej")
+    assert "beta = 20\n" in read(project, "config.ini")
+
+
+def test_a_file_the_team_deleted_and_the_template_did_not_touch_stays_deleted(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    (project / "notes.txt").unlink()
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v1.1.0"))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert not (project / "notes.txt").exists()
+    assert result.stayed_deleted == []
+    assert "notes.txt" not in git_status(project)
+
+
+def test_a_file_the_team_deleted_stays_deleted_when_the_template_changes_it_and_is_listed(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    (project / "extra.txt").unlink()
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.1.0")
+
+    assert code == 0
+    assert "  still deleted (deleted here, changed in v1.1.0): extra.txt" in out.splitlines()
+    assert not (project / "extra.txt").exists()
+    assert git_status(project) == " M .copier-answers.yml\n M config.ini\n"
+
+
+def test_a_version_that_changes_nothing_rendered_is_a_no_op(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.2.0")
+    edit(project, "notes.txt", "one", "one (ours)")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v1.3.0"))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert (result.changed, result.conflicts, result.kept) == ([".copier-answers.yml"], [], [])
+    diff = run_git("diff", "--unified=0", cwd=project)
+    changed_lines = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed_lines == ["-_commit: v1.2.0", "+_commit: v1.3.0"]
+
+
+# --- 5, 9: files the template removed or renamed -----------------------------------------------------
+
+
+def test_a_renamed_file_carries_the_team_edits_through_the_migration(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "manual.txt", "chapter one\n", "chapter one, annotated by us\n")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v2.0.0"))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert (result.conflicts, result.kept) == ([], [])
+    assert not (project / "manual.txt").exists()
+    assert read(project, "docs/manual.txt") == MANUAL_V2.replace("chapter one\n", "chapter one, annotated by us\n")
+
+
+def test_a_renamed_file_changed_on_the_same_line_conflicts_through_the_migration(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "manual.txt", "chapter three\n", "chapter three, ours\n")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v2.0.0"))
+
+    assert (result.status, result.conflicts) == (UpdateStatus.CONFLICTED, ["docs/manual.txt"])
+    assert read(project, "docs/manual.txt") == (
+        "Manual\nchapter one\nchapter two\n<<<<<<< before updating\nchapter three, ours\n"
+        "=======\nchapter three, revised\n>>>>>>> after updating\n"
+    )
+
+
+def test_files_the_template_removed_or_renamed_are_deleted_when_not_edited(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+
+    result = update_project(project, UpdateOptions(to="v2.0.0"))
+
+    assert (result.status, result.kept) == (UpdateStatus.UPDATED, [])
+    assert files(project) == [
+        ".copier-answers.yml",
+        "README.md",
+        "added.txt",
+        "config.ini",
+        "docs/manual.txt",
+        "extra.txt",
+        "github-ci.yml",
+        "handbook.txt",
+        "notes.txt",
+    ]
+    assert read(project, "docs/manual.txt") == MANUAL_V2
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_an_edited_file_the_template_removed_or_renamed_survives_and_is_reported(
+    demo_template: Path, tmp_path: Path, conflict: str
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "guide.txt", "step two\n", "step two, our way\n")
+    edit(project, "legacy.txt", "legacy\n", "legacy, still used here\n")
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v2.0.0", "--conflict", conflict)
+
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        f"{project}: updated v1.0.0 → v2.0.0",
+        "  kept (edited here, no longer rendered by v2.0.0): guide.txt, legacy.txt",
+    ]
+    assert read(project, "guide.txt") == GUIDE.replace("step two\n", "step two, our way\n")
+    assert read(project, "legacy.txt") == "legacy, still used here\n"
+    assert read(project, "handbook.txt") == GUIDE
+    assert not list(project.rglob("*.rej"))
+    status = git_status(project).splitlines()
+    assert not any(line.endswith(("guide.txt", "legacy.txt")) for line in status)
+
+
+# --- 6: answers changed during an update ------------------------------------------------------------
+
+
+def test_changing_an_answer_renders_the_new_files_and_removes_the_old(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+
+    code, out, _ = cli("update", project, "--to", "v1.1.0", "--data", "ci=gitlab")
+
+    assert code == 0, out
+    assert (project / ".gitlab-ci.yml").read_text() == "stages: [test]\n"
+    assert not (project / "github-ci.yml").exists()
+    assert yaml.safe_load(read(project, ".copier-answers.yml"))["ci"] == "gitlab"
+
+
+def test_changing_an_answer_keeps_an_edited_file_the_old_answer_rendered(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    edit(project, "github-ci.yml", "on: push", "on: [push, pull_request]")
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(data={"ci": "gitlab"}, to="v1.1.0"))
+
+    assert (result.status, result.kept) == (UpdateStatus.UPDATED, ["github-ci.yml"])
+    assert read(project, "github-ci.yml") == "on: [push, pull_request]\n"
+    assert read(project, ".gitlab-ci.yml") == "stages: [test]\n"
+
+
+def test_changing_an_answer_at_the_same_version_updates(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+
+    result = update_project(project, UpdateOptions(to="v1.1.0", data={"ci": "gitlab"}))
+
+    assert (result.status, result.from_version, result.to_version) == (UpdateStatus.UPDATED, "v1.1.0", "v1.1.0")
+    assert sorted(result.changed) == [".copier-answers.yml", ".gitlab-ci.yml", "github-ci.yml"]
+
+
+def test_a_new_question_without_default_needs_data(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v2.0.0")
+    before = tree_digest(project)
+
+    code, out, err = cli("update", project)
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {project}: the template at v2.1.0 asks 'team', which has no default: "
+        "answer it with --data team=VALUE\n"
+    )
+    assert tree_digest(project) == before
+
+    code, _, _ = cli("update", project, "--data", "team=ml-platform")
+    assert code == 0
+    assert read(project, "team.txt") == "Owned by ml-platform\n"
+    assert recorded_version(project) == "v2.1.0"
+
+
+def test_an_unknown_question_in_data_is_refused(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    before = tree_digest(project)
+
+    code, _, err = cli("update", project, "--to", "v1.1.0", "--data", "colour=blue")
+
+    assert code == 2
+    assert err == (f"error: {project}: unknown question(s) colour in --data: the template at v1.1.0 asks ci, name\n")
+    assert tree_digest(project) == before
+
+
+# --- 7: refusals leave every byte as it was ------------------------------------------------------
+
+
+def _dirty_modified(project: Path) -> None:
+    edit(project, "notes.txt", "one", "uncommitted")
+
+
+def _dirty_untracked(project: Path) -> None:
+    (project / "scratch.py").write_text("print('wip')\n")
+
+
+def _no_git(project: Path) -> None:
+    shutil.rmtree(project / ".git")
+
+
+def _no_answers(project: Path) -> None:
+    (project / ".copier-answers.yml").unlink()
+    commit_all(project, "Lose the answers file")
+
+
+def _corrupt_answers(project: Path) -> None:
+    (project / ".copier-answers.yml").write_text("_commit: [v1.0.0\n_src_path: {{\n")
+    commit_all(project, "Break the answers file")
+
+
+def _answers_without_commit(project: Path) -> None:
+    (project / ".copier-answers.yml").write_text("_src_path: /somewhere\nname: demo\n")
+    commit_all(project, "Drop _commit")
+
+
+def _unreachable_source(project: Path) -> None:
+    answers = yaml.safe_load(read(project, ".copier-answers.yml"))
+    edit(project, ".copier-answers.yml", answers["_src_path"], "/nonexistent/moved")
+    commit_all(project, "Template moved away")
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [
+        (_dirty_modified, "uncommitted changes (notes.txt): commit or stash them (git stash -u), then update again"),
+        (_dirty_untracked, "uncommitted changes (scratch.py): commit or stash them (git stash -u), then update again"),
+        (_no_git, "not a git repository, and updates merge through git"),
+        (_no_answers, "no .copier-answers.yml, so its template and version are unknown"),
+        (_corrupt_answers, ".copier-answers.yml is not valid YAML at line 2"),
+        (_answers_without_commit, ".copier-answers.yml does not record _commit"),
+        (_unreachable_source, "template source '/nonexistent/moved' does not exist (moved or deleted?)"),
+    ],
+)
+def test_a_project_that_cannot_be_updated_is_refused_and_left_byte_identical(
+    demo_template: Path, tmp_path: Path, breakage: object, reason: str
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    breakage(project)  # type: ignore[operator]
+    before = tree_digest(project)
+
+    code, out, err = cli("update", project)
+
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert reason in err
+    assert tree_digest(project) == before
+
+
+def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    code, _, err = cli("update", tmp_path / "nowhere")
+    assert code == 2
+    assert (
+        err == f"error: {tmp_path / 'nowhere'}: no such folder: give the folder of a project created by poc2prod new\n"
+    )
+
+
+def test_a_downgrade_is_refused(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    code, _, err = cli("update", project, "--to", "v1.0.0")
+    assert code == 2
+    assert "is at v1.1.0, newer than v1.0.0: downgrades are not supported" in err
+
+
+@pytest.mark.parametrize("ref", ["v9.9.9", "no-such-branch"])
+def test_an_unknown_target_is_refused(demo_template: Path, tmp_path: Path, ref: str) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    before = tree_digest(project)
+
+    code, _, err = cli("update", project, "--to", ref)
+
+    assert code == 2
+    assert err == (
+        f"error: {project}: template source '{demo_template}' has no tag, branch or commit '{ref}': "
+        f"list its versions with poc2prod versions --template {demo_template}\n"
+    )
+    assert tree_digest(project) == before
+
+
+def test_a_project_at_the_target_version_is_up_to_date(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.2.0")
+    before = tree_digest(project)
+
+    code, out, err = cli("update", project, "--to", "v1.2.0")
+
+    assert (code, out, err) == (0, f"{project}: up to date at v1.2.0\n", "")
+    assert tree_digest(project) == before
+
+
+# --- dry run, failures, sources ---------------------------------------------------------------------
+
+
+def test_dry_run_prints_the_diff_and_changes_nothing(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    edit(project, "config.ini", "iota = 9", "iota = 99")
+    commit_all(project)
+    before, status = tree_digest(project), git_status(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.2.0", "--dry-run")
+
+    assert code == 0
+    assert out.startswith(f"# {project}: v1.1.0 → v1.2.0 (dry run, nothing changed)\n")
+    assert "-_commit: v1.1.0\n+_commit: v1.2.0\n" in out
+    assert "+++ b/added.txt\n@@ -0,0 +1 @@\n+added in v1.2\n" in out
+    assert out.rstrip().endswith(f"{project}: would be updated v1.1.0 → v1.2.0")
+    assert (tree_digest(project), git_status(project)) == (before, status)
+
+
+def test_dry_run_of_a_conflict_shows_the_markers_and_changes_nothing(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, "config.ini", "beta = 2\n", "beta = 200\n")
+    commit_all(project)
+    before = tree_digest(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.1.0", "--dry-run", "--json")
+
+    assert code == 1
+    report = json.loads(out)
+    assert report["dry_run"] is True
+    [result] = report["projects"]
+    assert (result["status"], result["conflicts"]) == ("conflicted", ["config.ini"])
+    assert "+<<<<<<< before updating\n" in result["diff"]
+    assert tree_digest(project) == before
+
+
+@pytest.fixture(scope="module")
+def failing_template(tmp_path_factory: pytest.TempPathFactory, session_git_identity: None) -> Path:
+    """A template whose v2.0.0 migration fails after Copier has rendered the new files."""
+    from tests.update_support import ANSWERS_TEMPLATE, COPIER_V1
+
+    repo = tmp_path_factory.mktemp("failing") / "tpl"
+    (repo / "template").mkdir(parents=True)
+    (repo / "template" / "{{_copier_conf.answers_file}}.jinja").write_text(ANSWERS_TEMPLATE)
+    (repo / "template" / "app.txt").write_text("v1\n")
+    (repo / "copier.yml").write_text(COPIER_V1)
+    run_git("init", "-q", "-b", "main", cwd=repo)
+    commit_all(repo, "v1")
+    run_git("tag", "v1.0.0", cwd=repo)
+    (repo / "template" / "app.txt").write_text("v2\n")
+    (repo / "template" / "new.txt").write_text("new\n")
+    (repo / "copier.yml").write_text(
+        COPIER_V1
+        + '_migrations:\n  - version: v2.0.0\n    command: ["{{ _copier_python }}", "-c", "raise SystemExit(3)"]\n'
+    )
+    commit_all(repo, "v2")
+    run_git("tag", "v2.0.0", cwd=repo)
+    return repo
+
+
+def test_a_failed_update_leaves_the_project_as_it_was_and_behind(failing_template: Path, tmp_path: Path) -> None:
+    project = new_project(failing_template, tmp_path / "p", "v1.0.0")
+    before = tree_digest(project)
+
+    code, _, err = cli("update", project)
+
+    assert code == 1
+    assert err.startswith(f"error: {project}: a migration or task of the template at v2.0.0 failed")
+    assert tree_digest(project) == before
+    assert recorded_version(project) == "v1.0.0"
+    code, out, _ = cli("check", project, "--json")
+    assert (code, json.loads(out)["projects"][0]["behind"]) == (1, True)
+
+
+@pytest.mark.parametrize("interruption", [OSError("disk full"), KeyboardInterrupt()])
+def test_an_interrupted_copy_back_restores_the_project(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: BaseException
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    (project / ".gitignore").write_text("*.log\n")
+    commit_all(project)
+    (project / "precious.log").write_text("ignored, and the team's\n")
+    before = {k: v for k, v in tree_digest(project).items() if not k.startswith(".git/")}
+
+    def interrupt(*args: object) -> None:
+        raise interruption
+
+    monkeypatch.setattr(update_module, "_copy_unmerged_entries", interrupt)
+    if isinstance(interruption, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            update_project(project, UpdateOptions(to="v2.0.0"))
+    else:
+        result = update_project(project, UpdateOptions(to="v2.0.0"))
+        assert result.status is UpdateStatus.FAILED
+        assert result.message is not None and "the project was restored as it was" in result.message
+
+    assert {k: v for k, v in tree_digest(project).items() if not k.startswith(".git/")} == before
+    assert git_status(project) == ""
+
+
+def test_an_ignored_local_file_where_the_template_now_renders_one_is_kept(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    (project / ".gitignore").write_text("added.txt\n")
+    commit_all(project)
+    (project / "added.txt").write_text("our own, ignored\n")
+
+    result = update_project(project, UpdateOptions(to="v1.2.0"))
+
+    assert (result.status, result.kept) == (UpdateStatus.UPDATED, ["added.txt"])
+    assert read(project, "added.txt") == "our own, ignored\n"
+
+
+def test_a_relative_source_is_recorded_as_absolute(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    relative = os.path.relpath(demo_template, project)
+    edit(project, ".copier-answers.yml", f"_src_path: {demo_template}", f"_src_path: {relative}")
+    commit_all(project, "Relative source, as copier copy ../template records it")
+
+    result = update_project(project, UpdateOptions(to="v1.1.0"))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert yaml.safe_load(read(project, ".copier-answers.yml"))["_src_path"] == str(demo_template)
+
+
+def test_a_moved_template_is_updated_from_template_option(demo_template: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "moved-template"
+    run_git("clone", "-q", str(demo_template), str(moved), cwd=tmp_path)
+    project = new_project(moved, tmp_path / "p", "v1.0.0")
+    shutil.rmtree(moved)
+    run_git("clone", "-q", str(demo_template), str(tmp_path / "new-home"), cwd=tmp_path)
+
+    assert update_project(project, UpdateOptions(to="v1.1.0")).status is UpdateStatus.REFUSED
+    result = update_project(project, UpdateOptions(to="v1.1.0", template=str(tmp_path / "new-home")))
+
+    assert result.status is UpdateStatus.UPDATED
+    assert yaml.safe_load(read(project, ".copier-answers.yml"))["_src_path"] == str(tmp_path / "new-home")
+
+
+def test_a_project_in_a_subfolder_of_a_repository_is_updated(demo_template: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "mono"
+    repo.mkdir()
+    run_git("init", "-q", "-b", "main", cwd=repo)
+    new_project(demo_template, repo / "models" / "churn", "v1.0.0", name="churn")
+    shutil.rmtree(repo / "models" / "churn" / ".git")
+    (repo / "README.md").write_text("monorepo\n")
+    commit_all(repo)
+    project = repo / "models" / "churn"
+    edit(project, "config.ini", "iota = 9", "iota = 99")
+    commit_all(repo)
+
+    result = update_project(project, UpdateOptions(to="v1.1.0"))
+
+    assert (result.status, result.changed) == (
+        UpdateStatus.UPDATED,
+        [".copier-answers.yml", "config.ini", "extra.txt"],
+    )
+    assert read(project, "config.ini") == CONFIG_V1.replace("beta = 2", "beta = 20").replace("iota = 9", "iota = 99")
+    assert git_status(repo) == (
+        " M models/churn/.copier-answers.yml\n M models/churn/config.ini\n M models/churn/extra.txt\n"
+    )
+
+
+# --- 8: a fleet ------------------------------------------------------------------------------------
+
+
+def test_a_fleet_updates_the_others_when_one_is_dirty_and_one_conflicts(demo_template: Path, tmp_path: Path) -> None:
+    dirty = new_project(demo_template, tmp_path / "dirty", "v1.0.0")
+    (dirty / "wip.txt").write_text("not committed\n")
+    conflicting = new_project(demo_template, tmp_path / "conflicting", "v1.0.0")
+    edit(conflicting, "config.ini", "beta = 2\n", "beta = 200\n")
+    commit_all(conflicting)
+    add_only = new_project(demo_template, tmp_path / "add-only", "v1.1.0")
+    current = new_project(demo_template, tmp_path / "current", "v1.2.0")
+    fleet = [dirty, conflicting, add_only, current]
+    dirty_before = tree_digest(dirty)
+
+    dry_code, table, _ = cli("update", *fleet, "--to", "v1.2.0", "--jobs", "2", "--dry-run")
+    assert dry_code == 2
+    assert "poc2prod update --dry-run (nothing changed)" in table
+    assert "1 refused, 1 conflicted, 1 updated, 1 up to date" in table
+    assert git_status(conflicting) == git_status(add_only) == ""
+
+    code, out, _ = cli("update", *fleet, "--to", "v1.2.0", "--jobs", "2", "--json")
+
+    assert code == 2
+    report = json.loads(out)
+    assert report["exit_code"] == 2
+    summary = [(p["project"], p["from"], p["to"], p["status"]) for p in report["projects"]]
+    assert summary == [
+        (str(dirty), "v1.0.0", None, "refused"),
+        (str(conflicting), "v1.0.0", "v1.2.0", "conflicted"),
+        (str(add_only), "v1.1.0", "v1.2.0", "updated"),
+        (str(current), "v1.2.0", "v1.2.0", "up to date"),
+    ]
+    assert report["projects"][1]["conflicts"] == ["config.ini"]
+    assert report["projects"][2]["changed"] == [".copier-answers.yml", "added.txt"]
+    assert read(add_only, "added.txt") == "added in v1.2\n"
+    assert "uncommitted changes (wip.txt)" in report["projects"][0]["message"]
+    assert tree_digest(dirty) == dirty_before
+
+
+def test_a_fleet_table_says_what_happened_to_each(demo_template: Path, tmp_path: Path) -> None:
+    conflicting = new_project(demo_template, tmp_path / "conflicting", "v1.0.0")
+    edit(conflicting, "config.ini", "beta = 2\n", "beta = 200\n")
+    commit_all(conflicting)
+    plain = new_project(demo_template, tmp_path / "plain", "v1.0.0")
+
+    code, out, _ = cli("update", conflicting, plain, "--to", "v1.1.0", "--jobs", "1")
+
+    assert code == 1
+    rows = [line for line in out.splitlines() if str(tmp_path) in line]
+    assert "v1.0.0 → v1.1.0" in rows[0] and "conflicted" in rows[0] and "conflicts: config.ini" in rows[0]
+    assert "v1.0.0 → v1.1.0" in rows[1] and "updated" in rows[1]
+    assert out.rstrip().endswith("1 conflicted, 1 updated")
+
+
+# --- the command line itself -------------------------------------------------------------------------
+
+
+def test_help_does_not_import_copier() -> None:
+    code = (
+        "import sys\n"
+        "from poc2prod import cli\n"
+        "sys.argv = ['poc2prod', 'update', '--help']\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print('copier imported' if 'copier' in sys.modules else 'copier not imported')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "--conflict" in done.stdout
+    assert done.stdout.rstrip().endswith("copier not imported")
+
+
+def test_bad_data_syntax_is_refused(tmp_path: Path) -> None:
+    code, _, err = cli("update", tmp_path, "--data", "novalue")
+    assert code == 2
+    assert err == "error: --data 'novalue' is not of the form key=value, e.g. --data problem_type=multiclass\n"
