@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from poc2prod.check import check_project
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, update_project
-from typer.testing import CliRunner
-
 from tests.update_support import commit_all, edit, new_project, tree_digest
 
 runner = CliRunner()

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
+
 from poc2prod import update as update_module
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, UpdateStatus, update_project
-from typer.testing import CliRunner
-
 from tests.update_support import (
     CONFIG_V1,
     GUIDE,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
-from poc2prod.cli import app
-from poc2prod.versions import changelog_section, parse_version, release_tags, template_versions
 from typer.testing import CliRunner
 
+from poc2prod.cli import app
+from poc2prod.versions import changelog_section, parse_version, release_tags, template_versions
 from tests.update_support import commit_all, run_git
 
 runner = CliRunner()

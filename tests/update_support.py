@@ -24,6 +24,7 @@ import subprocess
 from pathlib import Path
 
 import yaml
+
 from poc2prod.project import create_project
 from poc2prod.template import TemplateSource
 
