@@ -97,6 +97,8 @@ def test_non_empty_destination_is_refused(template_repo: Path, tmp_path: Path) -
         ("package_name=sklearn", "would shadow a dependency"),
         ("package_name=import", "is a Python keyword"),
         ("package_name=Churn-Model", "is not a valid lower-case Python identifier"),
+        ("package_name=_private", "is not a valid lower-case Python identifier"),
+        ("package_name=abcdefghij_abcdefghij_abcdefghij", "is longer than 30 characters"),
         ("project_name=", "project_name is empty"),
         ("author_email=nobody", "is not an e-mail address"),
         ("python_version=3.9", "'3.9' is not in"),
@@ -143,13 +145,17 @@ def test_template_source_that_is_not_a_template(tmp_path: Path) -> None:
 
 def test_unknown_vcs_ref(template_repo: Path, tmp_path: Path) -> None:
     done = run_cli("new", str(tmp_path / "out"), "--defaults", "--template", str(template_repo), "--vcs-ref", "v9.9.9")
-    assert_refused(done, "v9.9.9")
+    assert_refused(done, "has no ref 'v9.9.9'", "--vcs-ref")
     assert tree(tmp_path) == []
 
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [("- a list\n", "must hold a mapping"), ("key: [unclosed\n", "is not valid YAML")],
+    [
+        ("- a list\n", "must hold a mapping"),
+        ("key: [unclosed\n", "is not valid YAML"),
+        ("project_name:\n", "gives no value for project_name"),
+    ],
 )
 def test_bad_data_file(template_repo: Path, tmp_path: Path, content: str, fragment: str) -> None:
     (tmp_path / "answers.yml").write_text(content)
@@ -202,3 +208,11 @@ def test_same_answers_render_identical_files_whatever_the_folder_name(template_r
     for relative in tree(first):
         if (first / relative).is_file():
             assert (first / relative).read_bytes() == (second / relative).read_bytes(), relative
+
+
+def test_destination_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = run_cli("new", str(blocker / "project"), "--defaults")
+    assert_refused(done, "cannot be created")
+    assert blocker.read_text() == "not a folder"

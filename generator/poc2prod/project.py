@@ -69,7 +69,14 @@ def load_data_file(path: Path) -> dict[str, Any]:
         )
     # Copier's own keys (_src_path, _commit) are not answers: an answers file from another
     # project can be reused as a data file.
-    return {str(key): value for key, value in content.items() if not str(key).startswith("_")}
+    answers = {str(key): value for key, value in content.items() if not str(key).startswith("_")}
+    empty = sorted(key for key, value in answers.items() if value is None)
+    if empty:
+        raise BadInputError(
+            f"--data-file {str(path)!r} gives no value for {', '.join(empty)}: "
+            "write a value (quote it, e.g. python_version: '3.11') or remove the line"
+        )
+    return answers
 
 
 def check_destination(dest: Path) -> None:
@@ -126,8 +133,16 @@ def create_project(
     if git and shutil.which("git") is None:
         raise ToolMissingError("git is not installed: install git, or pass --no-git")
     created_parent = _first_missing_ancestor(dest.parent)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".poc2prod-new", dir=dest.parent))
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".poc2prod-new", dir=dest.parent))
+    except OSError as exc:
+        if created_parent is not None:
+            shutil.rmtree(created_parent, ignore_errors=True)
+        raise DestinationError(
+            f"destination {str(dest)!r} cannot be created ({exc.strerror or exc.__class__.__name__}): "
+            "choose a folder you can write to"
+        ) from None
     try:
         rendered = staging / dest.name
         version = _render(rendered, source, answers, defaults=defaults, quiet=quiet)
@@ -161,7 +176,7 @@ def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defa
         # top-level package. The range pinned in pyproject.toml keeps it available.
         warnings.simplefilter("ignore", DeprecationWarning)
         from copier import Worker
-    from copier.errors import CopierAnswersInterrupt, UserMessageError
+    from copier.errors import CopierAnswersInterrupt, CopierError, UserMessageError
     from plumbum import ProcessExecutionError
 
     try:
@@ -177,7 +192,9 @@ def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defa
             unknown = sorted(set(answers) - set(worker.template.questions_data))
             if unknown:
                 known = ", ".join(sorted(worker.template.questions_data))
-                raise BadInputError(f"unknown question(s) {', '.join(unknown)} in --data: known questions are {known}")
+                raise BadInputError(
+                    f"unknown question(s) {', '.join(unknown)} in --data/--data-file: known questions are {known}"
+                )
             if not defaults and not sys.stdin.isatty():
                 raise BadInputError("no terminal to ask the questions on: pass --defaults (and --data key=value)")
             worker.run_copy()
@@ -191,8 +208,15 @@ def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defa
             f"template source {source.location!r}{' at ' + source.vcs_ref if source.vcs_ref else ''} "
             f"cannot be read by git ({_last_line(exc.stderr)}): check --template and --vcs-ref"
         ) from None
-    except (ValueError, UserMessageError) as exc:
-        raise BadInputError(f"invalid answer: {_last_line(str(exc))}") from None
+    except (ValueError, UserMessageError, CopierError) as exc:
+        message = _last_line(str(exc))
+        if message.startswith("Unknown revision"):
+            raise TemplateSourceError(
+                f"template source {source.location!r} has no ref {source.vcs_ref!r}: "
+                "pass an existing tag, branch or commit with --vcs-ref"
+            ) from None
+        message = message.removeprefix("Validation error for question ")
+        raise BadInputError(f"invalid answer: {message}") from None
 
 
 def _last_line(text: str | None) -> str:
