@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from poc2prod import __version__
-from poc2prod.errors import TemplateSourceError, ToolMissingError
+from poc2prod.errors import TemplateSourceError
+from poc2prod.vcs import git
 
 #: Root of this source tree when poc2prod runs from a checkout (``generator/poc2prod/..``).
 SOURCE_TREE = Path(__file__).resolve().parents[2]
@@ -99,20 +99,6 @@ def template_home() -> Path:
     return Path(home).expanduser().resolve() / "template"
 
 
-def _git(*args: str, cwd: Path) -> str:
-    if shutil.which("git") is None:
-        raise ToolMissingError("git is not installed: install git, which Copier needs for templates")
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "poc2prod",
-        "GIT_AUTHOR_EMAIL": "poc2prod@localhost",
-        "GIT_COMMITTER_NAME": "poc2prod",
-        "GIT_COMMITTER_EMAIL": "poc2prod@localhost",
-    }
-    done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 def _bundled_source() -> TemplateSource:
     bundled = resources.files("poc2prod") / "_template"
     if not bundled.joinpath("copier.yml").is_file():
@@ -124,14 +110,14 @@ def _bundled_source() -> TemplateSource:
     tag = f"v{__version__}"
     repo.mkdir(parents=True, exist_ok=True)
     if not (repo / ".git").exists():
-        _git("init", "-q", "-b", "main", cwd=repo)
-    if _git("tag", "--list", tag, cwd=repo) != tag:
+        git("init", "-q", "-b", "main", cwd=repo, identity=True)
+    if git("tag", "--list", tag, cwd=repo, identity=True) != tag:
         for child in repo.iterdir():
             if child.name != ".git":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
         with resources.as_file(bundled) as source:
             shutil.copytree(source, repo, dirs_exist_ok=True)
-        _git("add", "-A", cwd=repo)
-        _git("commit", "-q", "--allow-empty", "-m", f"poc2prod template {tag}", cwd=repo)
-        _git("tag", tag, cwd=repo)
+        git("add", "-A", cwd=repo, identity=True)
+        git("commit", "-q", "--allow-empty", "-m", f"poc2prod template {tag}", cwd=repo, identity=True)
+        git("tag", tag, cwd=repo, identity=True)
     return TemplateSource(str(repo), tag)
