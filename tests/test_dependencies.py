@@ -24,7 +24,8 @@ def requirements(names: list[str]) -> dict[str, Requirement]:
 
 def test_project_extra_equals_rendered_dependencies(render: Callable[..., Path]) -> None:
     rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
-    declared = requirements(rendered["dependencies"] + rendered["optional-dependencies"]["dev"])
+    extras = rendered["optional-dependencies"]
+    declared = requirements(rendered["dependencies"] + [req for names in extras.values() for req in names])
     ours = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["project"]
     assert {name: str(req) for name, req in declared.items()} == {
         name: str(req) for name, req in requirements(ours).items()
@@ -54,9 +55,12 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "src/churn_model/__init__.py",
         "src/churn_model/__main__.py",
         "src/churn_model/artifacts.py",
+        "src/churn_model/business_rules.py",
         "src/churn_model/cli.py",
         "src/churn_model/config.py",
         "src/churn_model/data.py",
+        "src/churn_model/data_report.py",
+        "src/churn_model/estimators.py",
         "src/churn_model/evaluate.py",
         "src/churn_model/features.py",
         "src/churn_model/predict.py",
@@ -65,11 +69,16 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "src/churn_model/train.py",
         "tests/conftest.py",
         "tests/test_artifacts.py",
+        "tests/test_business_rules.py",
         "tests/test_cli.py",
         "tests/test_data.py",
+        "tests/test_data_report.py",
+        "tests/test_datetime_features.py",
         "tests/test_features.py",
+        "tests/test_model_family.py",
         "tests/test_predict.py",
         "tests/test_split.py",
+        "tests/test_split_strategies.py",
         "tests/test_train.py",
     ]
     text = "".join((project / name).read_text() for name in files if not name.endswith(".gitkeep"))
