@@ -1,0 +1,73 @@
+"""The answers split_strategy, time_column, group_column and model_family reach the project.
+
+Fast checks (render only); tests/test_render_part1.py trains rendered projects.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+
+def config_values(project: Path, package: str = "churn_model") -> dict[str, str]:
+    text = (project / "src" / package / "config.py").read_text()
+    return dict(re.findall(r"^([A-Z_]+): [^=]+ = (.+)$", text, flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected", "extra"),
+    [
+        (
+            {"problem_type": "regression", "model_family": "linear"},
+            {"SPLIT_STRATEGY": '"random"', "TIME_COLUMN": "None", "GROUP_COLUMN": "None", "MODEL_FAMILY": '"linear"'},
+            "",
+        ),
+        (
+            {"data_path": "d.csv", "split_strategy": "time", "time_column": "day", "model_family": "lightgbm"},
+            {"SPLIT_STRATEGY": '"time"', "TIME_COLUMN": '"day"', "GROUP_COLUMN": "None", "MODEL_FAMILY": '"lightgbm"'},
+            ",lightgbm",
+        ),
+        (
+            {"data_path": "d.csv", "split_strategy": "group", "group_column": "customer", "model_family": "xgboost"},
+            {
+                "SPLIT_STRATEGY": '"group"',
+                "TIME_COLUMN": "None",
+                "GROUP_COLUMN": '"customer"',
+                "MODEL_FAMILY": '"xgboost"',
+            },
+            ",xgboost",
+        ),
+    ],
+)
+def test_answers_are_rendered_into_config_and_makefile(
+    render: Callable[..., Path], answers: dict[str, str], expected: dict[str, str], extra: str
+) -> None:
+    project = render(**answers)
+    values = config_values(project)
+    assert {key: values[key] for key in expected} == expected
+    assert f'pip install -e ".[dev{extra}]"' in (project / "Makefile").read_text()
+
+
+@pytest.mark.parametrize(
+    ("answers", "fragment"),
+    [
+        (["split_strategy=stratified", "problem_type=regression"], "needs a class target"),
+        (["split_strategy=time"], "needs your own data"),
+        (["data_path=d.csv", "target_column=day", "split_strategy=time", "time_column=day"], "is the target column"),
+        (["data_path=d.csv", "target_column=y", "split_strategy=group", "group_column=y"], "is the target column"),
+        (["model_family=catboost"], "'catboost' is not in"),
+    ],
+)
+def test_inconsistent_answers_are_refused(
+    template_repo: Path, tmp_path: Path, answers: list[str], fragment: str
+) -> None:
+    args = [arg for answer in answers for arg in ("--data", answer)]
+    done = run_cli("new", str(tmp_path / "out"), "--defaults", "--template", str(template_repo), *args)
+    assert done.returncode != 0
+    assert fragment in done.stderr + done.stdout
+    assert not (tmp_path / "out").exists()
