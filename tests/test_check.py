@@ -167,3 +167,10 @@ def test_a_project_between_releases_is_behind_when_the_branch_moved_on(tmp_path:
     assert (code, report["status"], report["current"]) == (1, "behind", report["current"])
     assert report["current"].startswith("v0.1.0-1-g")
     assert "has no newer version tag: update with --to HEAD" in report["hint"]
+    # A plain update goes to the newest tag, older than the project: refused with the way out.
+    before = tree_digest(project)
+    refused = runner.invoke(app, ["update", str(project)])
+    assert refused.exit_code == 2
+    assert f"is at {report['current']}, a commit after the newest release v0.1.0: pass --to HEAD" in refused.stderr
+    assert tree_digest(project) == before
+    assert update_project(project, UpdateOptions(to="HEAD")).status.value == "updated"
