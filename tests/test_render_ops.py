@@ -1,11 +1,12 @@
 """Operations files of rendered projects: container, CI/CD, Kubernetes, pre-commit, Part II docs.
 
 No Docker engine, GitHub or cluster is reachable here, so each file is checked by the tool
-its users' platform would run first, offline: ``hadolint`` (Dockerfile), ``actionlint`` and
-``zizmor`` (GitHub workflows), ``kubernetes-validate`` (manifests), a structure check
-(GitLab CI), ``pre-commit run --all-files`` (hooks). The slow tests run every ``run:`` step
-of the rendered GitHub CI workflow and every ``script:`` line of the GitLab jobs, in order,
-in the rendered project, so the CI that users get is known to pass.
+its users' platform would run first, offline: ``hadolint`` (Dockerfile), ``actionlint``
+(with ``shellcheck``) and ``zizmor`` (GitHub workflows), ``kubernetes-validate``
+(manifests), a structure check and ``shellcheck`` (GitLab CI, ``deploy.sh``),
+``pre-commit run --all-files`` (hooks). The slow tests run every ``run:`` step of the
+rendered GitHub CI workflow and every ``script:`` line of the GitLab jobs, in order, in
+the rendered project, so the CI that users get is known to pass.
 """
 
 from __future__ import annotations
@@ -149,7 +150,9 @@ def test_github_workflows_pass_actionlint_and_zizmor(variant: tuple[dict[str, An
     if answers["ci_provider"] != "github":
         pytest.skip("not a GitHub project")
     workflows = sorted((project / ".github" / "workflows").glob("*.yml"))
-    run([tool("actionlint"), *map(str, workflows)], cwd=project)
+    tool("shellcheck")  # actionlint checks every `run:` script with shellcheck when it is on PATH
+    with_tools = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run([tool("actionlint"), *map(str, workflows)], cwd=project, env=with_tools)
     out = run([tool("zizmor"), "--offline", "--persona", "auditor", "--no-progress", "."], cwd=project)
     assert "No findings to report" in out
     sha = re.compile(r"uses: [\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
@@ -221,6 +224,7 @@ def test_kubernetes_manifests_are_valid(render: Callable[..., Path]) -> None:
         assert overlay["namespace"] == f"fraud-score-{environment}"
         assert overlay["replicas"] == [{"name": deployment["metadata"]["name"], "count": replicas}]
         assert (k8s / "overlays" / environment / overlay["resources"][0]).resolve() == (k8s / "base").resolve()
+    run([tool("shellcheck"), str(k8s / "deploy.sh")], cwd=project)
     script = (k8s / "deploy.sh").read_text()
     assert "kubectl apply -k" in script and "kubectl rollout status deployment/fraud-score" in script
     bad = subprocess.run(["bash", str(k8s / "deploy.sh"), "qa", "x:1"], capture_output=True, text=True, check=False)
@@ -237,6 +241,9 @@ def test_gitlab_ci_structure(render: Callable[..., Path], api: str) -> None:
         assert job["stage"] in stages, name
         merged = {**config.get(job.get("extends", ""), {}), **job}
         assert merged["script"] and all(isinstance(line, str) and line for line in merged["script"]), name
+    lines = [line for job in config.values() if isinstance(job, dict) for line in job.get("script", [])]
+    (project / "scripts.sh").write_text("#!/usr/bin/env bash\n" + "\n".join(lines) + "\n")
+    run([tool("shellcheck"), "scripts.sh"], cwd=project)
     used = {job["stage"] for job in jobs.values()}
     assert used == set(stages)
     if api == "fastapi":
