@@ -434,3 +434,131 @@ def test_the_image_start_command_serves_health(served: tuple[Path, int]) -> None
             time.sleep(0.5)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=5) as response:
         assert response.status == 200
+
+
+def workflow_step(project: Path, name: str) -> str:
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "template-updates.yml").read_text())
+    return next(step["run"] for step in workflow["jobs"]["update"]["steps"] if step["name"] == name)
+
+
+@pytest.mark.parametrize(
+    ("source", "url"),
+    [
+        ("gh:acme/poc2prod", "https://github.com/acme/poc2prod.git"),
+        ("https://gitlab.example.com/ml/poc2prod.git", "https://gitlab.example.com/ml/poc2prod.git"),
+    ],
+)
+def test_template_update_installs_poc2prod_from_the_recorded_source(
+    render: Callable[..., Path], tmp_path: Path, source: str, url: str
+) -> None:
+    project = render()
+    answers = project / ".copier-answers.yml"
+    answers.write_text(re.sub(r"^_src_path: .*$", f"_src_path: {source}", answers.read_text(), flags=re.M))
+    stubs = tmp_path / "stubs"
+    stubs.mkdir()
+    calls = tmp_path / "calls.txt"
+    # git lists the tags (a pre-release and a non-version among them); python records its arguments.
+    tags = "".join(
+        f"{sha}\\trefs/tags/{tag}\\n" for sha, tag in enumerate(["v0.9.0", "v0.10.0", "v1.0.0rc1", "latest"])
+    )
+    (stubs / "git").write_text(f"#!/bin/sh\nprintf '{tags}'\n")
+    (stubs / "python").write_text(f'#!/bin/sh\nprintf "%s|" "$@" > {calls}\n')
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    env = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}"}
+    run_script(workflow_step(project, "Install poc2prod from the template source"), project, env)
+    assert calls.read_text() == f"-m|pip|install|poc2prod @ git+{url}@v0.10.0|"
+
+
+def test_template_update_refuses_a_local_template_source(render: Callable[..., Path]) -> None:
+    project = render()  # rendered from a local path, as `poc2prod new` without --template does
+    done = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", workflow_step(project, "Install poc2prod from the template source")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "which this runner cannot read: set _src_path to the https URL" in done.stderr
+
+
+def test_template_update_check_step_reports_an_up_to_date_project(render: Callable[..., Path], tmp_path: Path) -> None:
+    project = render(git=True)
+    outputs = tmp_path / "outputs"
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_OUTPUT": str(outputs)}
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # poc2prod, as the install step leaves it
+    run_script(workflow_step(project, "Check the template version"), project, env)
+    found = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert found["behind"] == "false"
+    assert found["current"] == found["newest"] == "v0.1.0"
+
+
+def test_template_update_opens_a_pull_request_with_the_changes_in_between(
+    render: Callable[..., Path], tmp_path: Path
+) -> None:
+    from tests.update_support import ANSWERS_TEMPLATE, _release, new_project, run_git
+
+    steps = render()  # the rendered workflow's steps run in a project of a small template
+    template = tmp_path / "template"
+    template.mkdir()
+    run_git("init", "-q", "-b", "main", cwd=template)
+    config = "_subdirectory: template\n_answers_file: .copier-answers.yml\n_templates_suffix: .jinja\n"
+    answers = {"copier.yml": config, "template/{{_copier_conf.answers_file}}.jinja": ANSWERS_TEMPLATE}
+    _release(template, "v1.0.0", {**answers, "template/notes.txt": "one\n"}, "- First version.")
+    _release(template, "v1.1.0", {"template/notes.txt": "one\ntwo\n"}, "- notes.txt says two.")
+    _release(template, "v1.2.0", {"template/added.txt": "added\n"}, "- New file added.txt.")
+    project = new_project(template, tmp_path / "demo", "v1.0.0")
+
+    stubs, runner = tmp_path / "stubs", tmp_path / "runner"
+    stubs.mkdir()
+    runner.mkdir()
+    real_git = shutil.which("git")
+    (stubs / "git").write_text(
+        f'#!/bin/sh\nif [ "$1" = push ]; then echo "$@" > {runner}/pushed; exit 0; fi\nexec {real_git} "$@"\n'
+    )
+    (stubs / "gh").write_text(
+        f'#!/bin/sh\nif [ "$1 $2" = "pr list" ]; then echo 0; exit 0; fi\nprintf "%s\\n" "$@" > {runner}/gh\n'
+    )
+    for stub in stubs.iterdir():
+        stub.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(stubs), str(BIN), os.environ["PATH"]]),
+        "RUNNER_TEMP": str(runner),
+        "GITHUB_OUTPUT": str(runner / "outputs"),
+        "GITHUB_REPOSITORY": "acme/churn",
+        "GH_TOKEN": "token",
+        "BASE": "main",
+    }
+    run_script(workflow_step(steps, "Check the template version"), project, env)
+    outputs = dict(line.split("=", 1) for line in (runner / "outputs").read_text().splitlines())
+    assert (outputs["behind"], outputs["current"], outputs["newest"]) == ("true", "v1.0.0", "v1.2.0")
+
+    env |= {"CURRENT": outputs["current"], "NEWEST": outputs["newest"], "SOURCE": outputs["source"]}
+    run_script(workflow_step(steps, "Update and open a pull request"), project, env)
+    assert run_git("branch", "--show-current", cwd=project).strip() == "template-update/v1.2.0"
+    assert run_git("log", "-1", "--format=%s", cwd=project).strip() == (
+        "Update the poc2prod template from v1.0.0 to v1.2.0"
+    )
+    assert (project / "added.txt").read_text() == "added\n"
+    assert (project / "notes.txt").read_text() == "one\ntwo\n"
+    assert (runner / "pushed").read_text() == (
+        "push https://x-access-token:token@github.com/acme/churn.git template-update/v1.2.0\n"
+    )
+    assert (runner / "gh").read_text().splitlines() == [
+        "pr",
+        "create",
+        "--base",
+        "main",
+        "--head",
+        "template-update/v1.2.0",
+        "--title",
+        "Update the poc2prod template to v1.2.0",
+        "--body-file",
+        str(runner / "body.md"),
+    ]
+    body = (runner / "body.md").read_text()
+    assert "from v1.0.0 to v1.2.0" in body
+    assert "- notes.txt says two." in body and "- New file added.txt." in body
+    assert "First version" not in body and "Conflicts" not in body
