@@ -227,6 +227,10 @@ def versions(
     ] = None,
     prereleases: Annotated[bool, typer.Option("--prereleases", help="Also list pre-release versions.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the versions as JSON on stdout.")] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only the versions newer than this one (e.g. a project's current v0.1.0)."),
+    ] = None,
 ) -> None:
     """List the template versions available, newest first, and what changed in each.
 
@@ -234,10 +238,16 @@ def versions(
     template and marks the one the project is at.
     """
     from poc2prod.answers import read_answers
+    from poc2prod.errors import BadInputError
     from poc2prod.project import ANSWERS_FILE
     from poc2prod.template import resolve_source
-    from poc2prod.versions import template_versions
+    from poc2prod.versions import parse_version, template_versions
 
+    oldest = None
+    if since is not None:
+        oldest = parse_version(since)
+        if oldest is None:
+            raise BadInputError(f"--since {since!r} is not a version: give a tag such as v0.1.0")
     current: str | None = None
     folder = project if project is not None else Path()
     if project is not None or (folder / ANSWERS_FILE).is_file():
@@ -247,6 +257,8 @@ def versions(
             template = recorded.source_location(folder.expanduser().absolute())
     source = resolve_source(template)
     found = template_versions(source.location, prereleases=prereleases)
+    if oldest is not None:
+        found = [item for item in found if item.version > oldest]
     if json_output:
         typer.echo(
             json.dumps(
@@ -260,7 +272,10 @@ def versions(
         )
         return
     if not found:
-        typer.echo(f"{source.location} has no version tags (v0.1.0, …) yet.")
+        if since is not None:
+            typer.echo(f"{source.location} has no version newer than {since}.")
+        else:
+            typer.echo(f"{source.location} has no version tags (v0.1.0, …) yet.")
         return
     for index, item in enumerate(found):
         marks = [mark for mark, on in (("newest", index == 0), ("this project", item.tag == current)) if on]
