@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from poc2prod.check import check_project
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, update_project
-from tests.update_support import commit_all, edit, new_project, tree_digest
+from tests.update_support import ANSWERS_TEMPLATE, commit_all, edit, new_project, run_git, tree_digest
 
 runner = CliRunner()
 
@@ -36,6 +36,7 @@ def test_a_project_behind_the_newest_version(demo_template: Path, tmp_path: Path
         "behind": True,
         "conflicts": [],
         "error": None,
+        "hint": None,
     }
     assert tree_digest(project) == before  # a check writes nothing, not even .git/index
 
@@ -114,3 +115,62 @@ def test_current_folder_is_the_default(demo_template: Path, tmp_path: Path, monk
 
     assert json.loads(result.stdout)["projects"][0]["project"] == "."
     assert result.exit_code == 1
+
+
+def _untagged_template(repo: Path) -> Path:
+    repo.mkdir()
+    (repo / "copier.yml").write_text("_answers_file: .copier-answers.yml\nname:\n  type: str\n  default: demo\n")
+    (repo / "README.md.jinja").write_text("# {{ name }}\n")
+    (repo / "{{_copier_conf.answers_file}}.jinja").write_text(ANSWERS_TEMPLATE)
+    run_git("init", "-q", "-b", "main", cwd=repo)
+    commit_all(repo, "first")
+    return repo
+
+
+def test_an_untagged_template_that_moved_on_is_behind_with_a_hint(tmp_path: Path) -> None:
+    template = _untagged_template(tmp_path / "tpl")
+    project = new_project(template, tmp_path / "p", "HEAD")
+    rendered_at = run_git("rev-parse", "--short", "HEAD", cwd=template).strip()
+
+    code, [report] = check_json(project)
+    assert (code, report["status"], report["current"], report["hint"]) == (0, "up to date", rendered_at, None)
+
+    (template / "README.md.jinja").write_text("# {{ name }}\n\nMore.\n")
+    commit_all(template, "second")
+    head = run_git("rev-parse", "HEAD", cwd=template).strip()
+
+    code, [report] = check_json(project)
+
+    assert (code, report["status"], report["newest"]) == (1, "behind", f"HEAD ({head[:7]})")
+    assert report["hint"] == (
+        f"the template's default branch moved on since {rendered_at} and has no version tags: "
+        "update with --to HEAD, or tag a release of the template"
+    )
+    assert update_project(project, UpdateOptions(to="HEAD")).status.value == "updated"
+    commit_all(project, "Update")
+    assert check_json(project)[0] == 0
+
+
+def test_a_project_between_releases_is_behind_when_the_branch_moved_on(tmp_path: Path) -> None:
+    template = _untagged_template(tmp_path / "tpl")
+    run_git("tag", "v0.1.0", cwd=template)
+    (template / "README.md.jinja").write_text("# {{ name }}\n\nDev.\n")
+    commit_all(template, "after the release")
+    project = new_project(template, tmp_path / "p", "HEAD")
+    assert check_json(project)[0] == 0  # at the tip: ahead of v0.1.0, not behind
+
+    (template / "README.md.jinja").write_text("# {{ name }}\n\nDev 2.\n")
+    commit_all(template, "further")
+
+    code, [report] = check_json(project)
+
+    assert (code, report["status"], report["current"]) == (1, "behind", report["current"])
+    assert report["current"].startswith("v0.1.0-1-g")
+    assert "has no newer version tag: update with --to HEAD" in report["hint"]
+    # A plain update goes to the newest tag, older than the project: refused with the way out.
+    before = tree_digest(project)
+    refused = runner.invoke(app, ["update", str(project)])
+    assert refused.exit_code == 2
+    assert f"is at {report['current']}, a commit after the newest release v0.1.0: pass --to HEAD" in refused.stderr
+    assert tree_digest(project) == before
+    assert update_project(project, UpdateOptions(to="HEAD")).status.value == "updated"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from poc2prod.cli import app
 from poc2prod.versions import changelog_section, parse_version, release_tags, template_versions
-from tests.update_support import commit_all, run_git
+from tests.update_support import commit_all, new_project, run_git
 
 runner = CliRunner()
 
@@ -127,3 +127,32 @@ def test_a_template_that_is_not_a_repository_is_refused(tmp_path: Path) -> None:
         f"error: template source '{tmp_path}' is not a git repository: template versions are git tags, "
         "so pass --template with the path or URL of the template's git repository\n"
     )
+
+
+def test_inside_a_project_versions_lists_its_template_and_marks_its_version(
+    demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.2.0")
+    monkeypatch.chdir(project)
+
+    result = runner.invoke(app, ["versions"])
+
+    assert result.exit_code == 0
+    assert [line for line in result.stdout.splitlines() if line.startswith("v")] == [
+        "v2.1.0  (newest)",
+        "v2.0.0",
+        "v1.3.0",
+        "v1.2.0  (this project)",
+        "v1.1.0",
+        "v1.0.0",
+    ]
+    monkeypatch.chdir(tmp_path)
+    report = json.loads(runner.invoke(app, ["versions", "--project", str(project), "--json"]).stdout)
+    assert (report["template"], report["current"], len(report["versions"])) == (str(demo_template), "v1.2.0", 6)
+
+
+def test_versions_of_a_folder_that_is_no_project_is_refused(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["versions", "--project", str(tmp_path)])
+
+    assert result.exit_code == 2
+    assert "no .copier-answers.yml" in result.stderr

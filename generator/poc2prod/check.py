@@ -14,7 +14,7 @@ from typing import Any
 from poc2prod.answers import read_answers
 from poc2prod.errors import Poc2ProdError, ProjectError
 from poc2prod.vcs import repository_top, unresolved_conflicts
-from poc2prod.versions import list_tags, parse_version, release_tags
+from poc2prod.versions import commit_id, head_of, list_tags, parse_version, release_tags
 
 
 @dataclass
@@ -37,6 +37,9 @@ class ProjectCheck:
         Files that still carry an update conflict (unmerged, markers, ``.rej``).
     error : str or None
         Why the project could not be checked (then the other fields may be ``None``).
+    hint : str or None
+        What to do about it when the plain ``poc2prod update`` cannot: e.g. the template has
+        no newer version tag but its default branch moved on, so ``--to HEAD`` is needed.
     """
 
     project: str
@@ -46,6 +49,7 @@ class ProjectCheck:
     behind: bool = False
     conflicts: list[str] = field(default_factory=list)
     error: str | None = None
+    hint: str | None = None
 
     @property
     def status(self) -> str:
@@ -67,6 +71,7 @@ class ProjectCheck:
             "behind": self.behind,
             "conflicts": self.conflicts,
             "error": self.error,
+            "hint": self.hint,
         }
 
 
@@ -102,12 +107,32 @@ def check_project(path: Path, *, tags_cache: dict[str, list[str]] | None = None)
         tags = cache[result.source]
         result.newest = tags[-1] if tags else None
         current, newest = parse_version(recorded.commit), parse_version(result.newest or "")
-        if newest is not None:
-            # A commit id or branch name has no version: a newer tag may hold anything, so "behind".
-            result.behind = current is None or newest > current
+        if newest is not None and (current is None or newest > current):
+            # A newer release, or a commit id that no version orders against a release: "behind".
+            result.behind = True
+        elif current is None or current.is_postrelease or current.local is not None:
+            # No newer release, and the project is at a commit between releases (``v0.1.0-3-gabc1234``)
+            # or of an untagged template (``abc1234``): it is behind if the default branch moved on.
+            _compare_with_head(result, recorded.commit, tagged=newest is not None)
     except Poc2ProdError as exc:
         result.error = exc.message
     return result
+
+
+def _compare_with_head(result: ProjectCheck, commit: str, *, tagged: bool) -> None:
+    """Mark ``result`` behind when the template's default branch (``HEAD``) is not ``commit``."""
+    assert result.source is not None
+    recorded = commit_id(commit)
+    head = head_of(result.source)
+    if head is None or (recorded is not None and head.startswith(recorded)):
+        return
+    result.behind = True
+    result.newest = f"HEAD ({head[:7]})"
+    result.hint = (
+        f"the template's default branch moved on since {commit} "
+        + ("and has no newer version tag" if tagged else "and has no version tags")
+        + ": update with --to HEAD, or tag a release of the template"
+    )
 
 
 def check_projects(paths: Iterable[Path]) -> list[ProjectCheck]:

@@ -212,30 +212,74 @@ def check(
 @user_errors
 def versions(
     template: Annotated[
-        str | None, typer.Option("--template", help="Template path or URL (default: the bundled template).")
+        str | None,
+        typer.Option(
+            "--template",
+            help="Template path or URL (default: the template of the project in --project, else the bundled one).",
+        ),
+    ] = None,
+    project: Annotated[
+        Path | None,
+        typer.Option(
+            "--project",
+            help="Project whose template to list, marking its version (default: the current folder, if it is one).",
+        ),
     ] = None,
     prereleases: Annotated[bool, typer.Option("--prereleases", help="Also list pre-release versions.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the versions as JSON on stdout.")] = False,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only the versions newer than this one (e.g. a project's current v0.1.0)."),
+    ] = None,
 ) -> None:
-    """List the template versions available, newest first, and what changed in each."""
-    from poc2prod.template import resolve_source
-    from poc2prod.versions import template_versions
+    """List the template versions available, newest first, and what changed in each.
 
+    Run inside a project (or with --project), it lists the versions of that project's
+    template and marks the one the project is at.
+    """
+    from poc2prod.answers import read_answers
+    from poc2prod.errors import BadInputError
+    from poc2prod.project import ANSWERS_FILE
+    from poc2prod.template import resolve_source
+    from poc2prod.versions import parse_version, template_versions
+
+    oldest = None
+    if since is not None:
+        oldest = parse_version(since)
+        if oldest is None:
+            raise BadInputError(f"--since {since!r} is not a version: give a tag such as v0.1.0")
+    current: str | None = None
+    folder = project if project is not None else Path()
+    if project is not None or (folder / ANSWERS_FILE).is_file():
+        recorded = read_answers(folder.expanduser().absolute())
+        current = recorded.commit
+        if template is None:
+            template = recorded.source_location(folder.expanduser().absolute())
     source = resolve_source(template)
     found = template_versions(source.location, prereleases=prereleases)
+    if oldest is not None:
+        found = [item for item in found if item.version > oldest]
     if json_output:
         typer.echo(
             json.dumps(
-                {"template": source.location, "versions": [{"tag": v.tag, "changes": v.changes} for v in found]},
+                {
+                    "template": source.location,
+                    "current": current,
+                    "versions": [{"tag": v.tag, "changes": v.changes} for v in found],
+                },
                 indent=2,
             )
         )
         return
     if not found:
-        typer.echo(f"{source.location} has no version tags (v0.1.0, …) yet.")
+        if since is not None:
+            typer.echo(f"{source.location} has no version newer than {since}.")
+        else:
+            typer.echo(f"{source.location} has no version tags (v0.1.0, …) yet.")
         return
     for index, item in enumerate(found):
-        typer.echo(f"{item.tag}{'  (newest)' if index == 0 else ''}")
+        marks = [mark for mark, on in (("newest", index == 0), ("this project", item.tag == current)) if on]
+        typer.echo(f"{item.tag}{'  (' + ', '.join(marks) + ')' if marks else ''}")
         typer.echo(_indent(item.changes or "(no CHANGELOG.md entry)"))
         typer.echo("")
 

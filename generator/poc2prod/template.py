@@ -79,11 +79,13 @@ def resolve_source(location: str | None, vcs_ref: str | None = None) -> Template
 def default_source() -> TemplateSource:
     """Return the template poc2prod renders when no ``--template`` is given.
 
-    This source tree when it is a git checkout (development, or an editable install);
-    otherwise the bundled copy, materialised as a git repository (see module docstring).
+    This source tree when it is a git checkout (development, or an editable install), at
+    its ``HEAD``: the template as checked out, not its newest release tag, which may be
+    older; otherwise the bundled copy, materialised as a git repository (see module
+    docstring), at the tag of this poc2prod version.
     """
     if (SOURCE_TREE / "copier.yml").is_file() and (SOURCE_TREE / ".git").exists():
-        return TemplateSource(str(SOURCE_TREE), None)
+        return TemplateSource(str(SOURCE_TREE), "HEAD")
     return _bundled_source()
 
 

@@ -95,6 +95,21 @@ def git_url(location: str) -> str:
     return str(path)
 
 
+def _ls_remote(location: str, *args: str) -> str:
+    """Run ``git ls-remote`` on the template at ``location``; options go first, refs after."""
+    url = git_url(location)
+    options = [a for a in args if a.startswith("-")]
+    refs = [a for a in args if not a.startswith("-")]
+    try:
+        return git("ls-remote", *options, "--", url, *refs, cwd=Path(tempfile.gettempdir()))
+    except GitCommandError as exc:
+        reason = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no details"
+        raise TemplateSourceError(
+            f"template source {location!r} cannot be read by git ({reason}): "
+            "check the path or URL, or pass --template with its new location"
+        ) from None
+
+
 def list_tags(location: str) -> list[str]:
     """Return every tag of the template repository at ``location`` (path or URL), unsorted.
 
@@ -103,16 +118,36 @@ def list_tags(location: str) -> list[str]:
     TemplateSourceError
         The repository cannot be reached or read.
     """
-    url = git_url(location)
-    try:
-        out = git("ls-remote", "--tags", "--refs", "--", url, cwd=Path(tempfile.gettempdir()))
-    except GitCommandError as exc:
-        reason = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else "no details"
-        raise TemplateSourceError(
-            f"template source {location!r} cannot be read by git ({reason}): "
-            "check the path or URL, or pass --template with its new location"
-        ) from None
+    out = _ls_remote(location, "--tags", "--refs")
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in out.splitlines() if "\t" in line]
+
+
+def head_of(location: str) -> str | None:
+    """Return the commit id of the default branch (``HEAD``) of the template at ``location``.
+
+    ``None`` when the repository has no commits.
+
+    Raises
+    ------
+    TemplateSourceError
+        The repository cannot be reached or read.
+    """
+    out = _ls_remote(location, "HEAD")
+    first = out.split("\t", 1)[0].strip()
+    return first or None
+
+
+def commit_id(ref: str) -> str | None:
+    """Return the (abbreviated) commit id in a recorded template version, or ``None``.
+
+    ``v0.1.0-3-gabc1234`` (``git describe`` output, as Copier records a commit after a tag)
+    gives ``abc1234``; a bare hexadecimal id of 7 to 40 digits is returned as is; a tag or
+    branch name gives ``None``.
+    """
+    match = _DESCRIBE.match(ref)
+    if match is not None:
+        return match["hash"]
+    return ref if re.fullmatch(r"[0-9a-f]{7,40}", ref) else None
 
 
 def release_tags(tags: list[str], *, prereleases: bool = False) -> list[str]:
