@@ -33,6 +33,18 @@ def test_project_extra_equals_rendered_dependencies(render: Callable[..., Path])
     }
 
 
+def test_tracking_extra_equals_what_mlflow_projects_add(render: Callable[..., Path]) -> None:
+    default = tomllib.loads((render("default") / "pyproject.toml").read_text())["project"]
+    mlflow = tomllib.loads((render("mlflow", tracking="mlflow") / "pyproject.toml").read_text())["project"]
+    added = sorted(set(mlflow["dependencies"]) - set(default["dependencies"]))
+    assert set(default["dependencies"]) <= set(mlflow["dependencies"])
+    ours = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["tracking"]
+    assert added == sorted(ours)
+    for name, req in requirements(added).items():
+        installed = version(name)
+        assert req.specifier.contains(installed), f"{name} {installed} is outside {req.specifier}"
+
+
 def test_installed_versions_are_inside_the_declared_ranges(render: Callable[..., Path]) -> None:
     rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
     for name, req in requirements(rendered["dependencies"]).items():
@@ -66,6 +78,10 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "docs/architecture.md",
         "docs/rollout.md",
         "models/.gitkeep",
+        "notebooks/01_use_case_and_data.ipynb",
+        "notebooks/02_split_and_features.ipynb",
+        "notebooks/03_baseline_and_interpretation.ipynb",
+        "notebooks/04_evaluation_and_next_steps.ipynb",
         "pyproject.toml",
         "src/churn_model/__init__.py",
         "src/churn_model/__main__.py",
@@ -80,10 +96,14 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "src/churn_model/estimators.py",
         "src/churn_model/evaluate.py",
         "src/churn_model/features.py",
+        "src/churn_model/holdout.py",
+        "src/churn_model/interpret.py",
         "src/churn_model/model_card.py",
+        "src/churn_model/notebook.py",
         "src/churn_model/online.py",
         "src/churn_model/predict.py",
         "src/churn_model/py.typed",
+        "src/churn_model/report.py",
         "src/churn_model/schema.py",
         "src/churn_model/split.py",
         "src/churn_model/train.py",
@@ -97,10 +117,13 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "tests/test_datetime_features.py",
         "tests/test_drift.py",
         "tests/test_features.py",
+        "tests/test_interpret.py",
         "tests/test_model_card.py",
         "tests/test_model_family.py",
+        "tests/test_notebooks.py",
         "tests/test_online.py",
         "tests/test_predict.py",
+        "tests/test_report.py",
         "tests/test_schema.py",
         "tests/test_split.py",
         "tests/test_split_strategies.py",
