@@ -3,7 +3,7 @@
 Each case renders the template, then in the rendered project runs its own test suite,
 ``ruff check``, ``ruff format --check``, ``mypy``, and ``train`` + ``predict`` through its
 command line, asserting on the metrics it writes. Answers vary license and Python version
-so that every pair of (problem type, data source, python version) values is covered.
+so that every problem type, both data sources and several Python versions are covered.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ PENGUIN_TARGETS = {"binary": "sex", "multiclass": "species", "regression": "body
 
 CASES = [
     # (problem type, data source, python version, license, render with plain `copier copy`)
+    # Three cases, so that CI stays within its time budget; the answers of Part I and II
+    # (split, model family, tracking, api, CI provider) are rendered and run by
+    # test_render_part1, test_render_reports, test_render_api and test_render_ops.
     ("binary", "bundled", "3.11", "MIT", True),
-    ("binary", "penguins", "3.13", "Apache-2.0", False),
-    ("multiclass", "bundled", "3.10", "BSD-3-Clause", False),
     ("multiclass", "penguins", "3.12", "Proprietary", False),
-    ("regression", "bundled", "3.12", "MIT", False),
-    ("regression", "penguins", "3.10", "Apache-2.0", False),
+    ("regression", "bundled", "3.13", "Apache-2.0", False),
 ]
 
 
