@@ -123,6 +123,5 @@ def print_checks(checks: list[ProjectCheck]) -> None:
         if check.error is not None:
             prefix = "" if check.error.startswith(check.project) else f"{check.project}: "
             typer.echo(f"error: {prefix}{check.error}", err=True)
-    for check in checks:
-        if check.hint is not None:
+        elif check.hint is not None:
             typer.echo(f"{check.project}: {check.hint}")

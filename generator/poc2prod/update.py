@@ -264,12 +264,12 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     target_ref = options.to or _newest(project)
     current, target = parse_version(from_version), parse_version(target_ref)
     if current is not None and target is not None:
-        if target < current and options.to is None:
-            raise ProjectError(
-                f"{path}: is at {from_version}, a commit after the newest release {target_ref}: "
-                "pass --to HEAD (or --to a branch or commit) to update it to the template's latest commit"
-            )
         if target < current:
+            if options.to is None:  # the project is at a commit after the newest release
+                raise ProjectError(
+                    f"{path}: is at {from_version}, a commit after the newest release {target_ref}: "
+                    "pass --to HEAD (or --to a branch or commit) to update it to the template's latest commit"
+                )
             raise ProjectError(
                 f"{path}: is at {from_version}, newer than {target_ref}: downgrades are not supported; "
                 "pass --to with a newer version"

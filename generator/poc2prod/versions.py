@@ -95,11 +95,9 @@ def git_url(location: str) -> str:
     return str(path)
 
 
-def _ls_remote(location: str, *args: str) -> str:
-    """Run ``git ls-remote`` on the template at ``location``; options go first, refs after."""
+def _ls_remote(location: str, options: tuple[str, ...] = (), refs: tuple[str, ...] = ()) -> str:
+    """Run ``git ls-remote [options] -- <url> [refs]`` on the template at ``location``."""
     url = git_url(location)
-    options = [a for a in args if a.startswith("-")]
-    refs = [a for a in args if not a.startswith("-")]
     try:
         return git("ls-remote", *options, "--", url, *refs, cwd=Path(tempfile.gettempdir()))
     except GitCommandError as exc:
@@ -118,7 +116,7 @@ def list_tags(location: str) -> list[str]:
     TemplateSourceError
         The repository cannot be reached or read.
     """
-    out = _ls_remote(location, "--tags", "--refs")
+    out = _ls_remote(location, options=("--tags", "--refs"))
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in out.splitlines() if "\t" in line]
 
 
@@ -132,7 +130,7 @@ def head_of(location: str) -> str | None:
     TemplateSourceError
         The repository cannot be reached or read.
     """
-    out = _ls_remote(location, "HEAD")
+    out = _ls_remote(location, refs=("HEAD",))
     first = out.split("\t", 1)[0].strip()
     return first or None
 
