@@ -10,7 +10,7 @@ from packaging.version import Version
 from typer.testing import CliRunner
 
 from poc2prod.cli import app
-from poc2prod.versions import changelog_section, parse_version, release_tags, template_versions
+from poc2prod.versions import changelog_section, parse_version, recorded_version, release_tags, template_versions
 from tests.update_support import commit_all, new_project, run_git
 
 runner = CliRunner()
@@ -29,6 +29,26 @@ runner = CliRunner()
 )
 def test_parse_version(ref: str, expected: Version | None) -> None:
     assert parse_version(ref) == expected
+
+
+@pytest.mark.parametrize(
+    ("ref", "tags", "expected"),
+    [
+        # Abbreviated commit ids of an untagged template that PEP 440 would read as versions.
+        ("1234567", [], None),
+        ("12c3456", ["v0.1.0"], None),
+        ("8a41e07", [], None),
+        # A tag of that name exists: then it is the version.
+        ("20240101", ["20240101"], Version("20240101")),
+        ("v0.1.0", ["v0.1.0"], Version("0.1.0")),
+        ("v0.1.0-3-g1234567", ["v0.1.0"], Version("0.1.0.post3+g1234567")),
+    ],
+)
+def test_recorded_version_never_reads_a_commit_id_as_a_version(
+    ref: str, tags: list[str], expected: Version | None
+) -> None:
+    assert parse_version("1234567") == Version("1234567")  # what a plain PEP 440 parse would give
+    assert recorded_version(ref, lambda: tags) == expected
 
 
 def test_release_tags_sort_as_pep440_and_skip_prereleases_and_non_versions() -> None:

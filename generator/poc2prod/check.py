@@ -14,7 +14,7 @@ from typing import Any
 from poc2prod.answers import read_answers
 from poc2prod.errors import Poc2ProdError, ProjectError
 from poc2prod.vcs import repository_top, unresolved_conflicts
-from poc2prod.versions import commit_id, head_of, list_tags, parse_version, release_tags
+from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
 
 
 @dataclass
@@ -103,10 +103,12 @@ def check_project(path: Path, *, tags_cache: dict[str, list[str]] | None = None)
             ]
         cache = tags_cache if tags_cache is not None else {}
         if result.source not in cache:
-            cache[result.source] = release_tags(list_tags(result.source))
-        tags = cache[result.source]
+            cache[result.source] = list_tags(result.source)
+        all_tags = cache[result.source]
+        tags = release_tags(all_tags)
         result.newest = tags[-1] if tags else None
-        current, newest = parse_version(recorded.commit), parse_version(result.newest or "")
+        current = recorded_version(recorded.commit, lambda: all_tags)
+        newest = parse_version(result.newest or "")
         if newest is not None and (current is None or newest > current):
             # A newer release, or a commit id that no version orders against a release: "behind".
             result.behind = True

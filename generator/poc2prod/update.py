@@ -55,7 +55,7 @@ from poc2prod.vcs import (
     uncommitted_paths,
     unresolved_conflicts,
 )
-from poc2prod.versions import list_tags, parse_version, release_tags
+from poc2prod.versions import list_tags, parse_version, recorded_version, release_tags
 
 _REQUIRED = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
 
@@ -262,7 +262,8 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     project = inspect_project(path, options.template)
     from_version = project.recorded.commit
     target_ref = options.to or _newest(project)
-    current, target = parse_version(from_version), parse_version(target_ref)
+    current = recorded_version(from_version, lambda: list_tags(project.source))
+    target = parse_version(target_ref)
     if current is not None and target is not None:
         if target < current:
             if options.to is None:  # the project is at a commit after the newest release

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +63,20 @@ def parse_version(ref: str) -> Version | None:
         return Version(ref)
     except InvalidVersion:
         return None
+
+
+def recorded_version(ref: str, tags: Callable[[], Collection[str]]) -> Version | None:
+    """Return the PEP 440 version of the template version an answers file records, or ``None``.
+
+    Like :func:`parse_version`, except that a bare commit id is never a version, even when
+    PEP 440 would read it (``1234567``, or ``12c3456`` as a release candidate): Copier
+    records a template without tags by its abbreviated commit id. The one exception is a
+    template that really has a tag of that name (``20240101``); ``tags`` (the template's
+    tag names) is called only for such a ref.
+    """
+    if commit_id(ref) == ref and ref not in tags():
+        return None
+    return parse_version(ref)
 
 
 def git_url(location: str) -> str:
