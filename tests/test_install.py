@@ -65,3 +65,5 @@ def test_readme_demo_command_runs_from_a_clean_clone(template_repo: Path, tmp_pa
     assert "candidate beats the baseline" in done.stdout
     assert re.search(r"candidate\s+0\.99\d*", done.stdout), done.stdout
     assert (clone / "demo" / "models" / "predictions.csv").is_file()
+    assert (clone / "demo" / "reports" / "report.html").is_file()
+    assert "## Quantitative analyses" in (clone / "demo" / "docs" / "model_card.md").read_text()

@@ -389,15 +389,25 @@ def test_gitlab_ci_scripts_pass_in_the_rendered_project(render: Callable[..., Pa
     assert metrics["candidate"]["rmse"] < metrics["baseline"]["rmse"]
 
 
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One hook cache for the session: the hooks install from PyPI once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
 @pytest.mark.slow
-def test_pre_commit_run_all_files_passes_on_a_fresh_project(render: Callable[..., Path], tmp_path: Path) -> None:
-    project = render(ci_provider="gitlab", api="fastapi")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+def test_pre_commit_run_all_files_passes_on_a_fresh_project(
+    variant: tuple[dict[str, Any], Path], pre_commit_home: Path
+) -> None:
+    _, project = variant
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
     run(["git", "init", "-q", "-b", "main"], cwd=project)
     run(["git", "add", "-A"], cwd=project)
     out = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project, env=env)
-    for hook in ("ruff check", "ruff format", "check yaml", "check toml", "check for added large files"):
+    hooks = ("ruff check", "ruff format", "strip notebook outputs", "check yaml", "check toml")
+    for hook in (*hooks, "check for added large files", "fix end of files", "trim trailing whitespace"):
         assert re.search(rf"^{hook}\.+Passed$", out, flags=re.M), out
+    assert run(["git", "status", "--porcelain"], cwd=project) == ""  # no hook changed a file
 
 
 def free_port() -> int:
@@ -457,7 +467,7 @@ def test_the_image_start_command_serves_health(served: tuple[Path, int]) -> None
 
 def workflow_step(project: Path, name: str) -> str:
     workflow = yaml.safe_load((project / ".github" / "workflows" / "template-updates.yml").read_text())
-    return next(step["run"] for step in workflow["jobs"]["update"]["steps"] if step["name"] == name)
+    return str(next(step["run"] for step in workflow["jobs"]["update"]["steps"] if step["name"] == name))
 
 
 @pytest.mark.parametrize(
