@@ -105,6 +105,11 @@ def test_an_unreachable_source_is_an_error(demo_template: Path, tmp_path: Path) 
         f"template source '{tmp_path / 'gone'}' does not exist (moved or deleted?): "
         "pass --template with its current path or URL"
     )
+    # Following the hint: the moved template, given on the command line.
+    moved = runner.invoke(app, ["check", "--json", "--template", str(demo_template), str(project)])
+    assert moved.exit_code == 1, moved.output
+    (report,) = json.loads(moved.stdout)["projects"]
+    assert (report["status"], report["source"], report["current"]) == ("behind", str(demo_template), "v1.0.0")
 
 
 def test_current_folder_is_the_default(demo_template: Path, tmp_path: Path, monkeypatch: object) -> None:

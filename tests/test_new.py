@@ -95,6 +95,8 @@ def test_non_empty_destination_is_refused(template_repo: Path, tmp_path: Path) -
     [
         ("package_name=json", "would shadow the standard library module"),
         ("package_name=sklearn", "would shadow a dependency"),
+        ("package_name=httpx", "would shadow a dependency"),
+        ("template_updates=flase", "template_updates=flase is not a yes/no answer: use template_updates=true"),
         ("package_name=import", "is a Python keyword"),
         ("package_name=Churn-Model", "is not a valid lower-case Python identifier"),
         ("package_name=_private", "is not a valid lower-case Python identifier"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from poc2prod.answers import read_answers
 from poc2prod.errors import Poc2ProdError, ProjectError
+from poc2prod.template import resolve_source
 from poc2prod.vcs import repository_top, unresolved_conflicts
 from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
 
@@ -75,7 +76,9 @@ class ProjectCheck:
         }
 
 
-def check_project(path: Path, *, tags_cache: dict[str, list[str]] | None = None) -> ProjectCheck:
+def check_project(
+    path: Path, *, tags_cache: dict[str, list[str]] | None = None, template: str | None = None
+) -> ProjectCheck:
     """Check one project; problems are reported in :attr:`ProjectCheck.error`, never raised.
 
     Parameters
@@ -85,6 +88,9 @@ def check_project(path: Path, *, tags_cache: dict[str, list[str]] | None = None)
     tags_cache : dict, optional
         Tags already listed per template source, shared across a fleet so each source
         is asked once.
+    template : str, optional
+        Template source (path or URL) to compare with, for a template that moved since
+        the answers file recorded it (as ``update --template``).
     """
     result = ProjectCheck(str(path))
     try:
@@ -92,7 +98,7 @@ def check_project(path: Path, *, tags_cache: dict[str, list[str]] | None = None)
         if not project.is_dir():
             raise ProjectError(f"{path}: no such folder: give the folder of a project created by poc2prod new")
         recorded = read_answers(project)
-        result.source = recorded.source_location(project)
+        result.source = resolve_source(template).location if template else recorded.source_location(project)
         result.current = recorded.commit
         top = repository_top(project)
         if top is not None:
@@ -137,10 +143,14 @@ def _compare_with_head(result: ProjectCheck, commit: str, *, tagged: bool) -> No
     )
 
 
-def check_projects(paths: Iterable[Path]) -> list[ProjectCheck]:
-    """Check several projects, asking each template source for its tags once."""
+def check_projects(paths: Iterable[Path], *, template: str | None = None) -> list[ProjectCheck]:
+    """Check several projects, asking each template source for its tags once.
+
+    ``template`` overrides the recorded template source of every project (see
+    :func:`check_project`).
+    """
     cache: dict[str, list[str]] = {}
-    return [check_project(path, tags_cache=cache) for path in paths]
+    return [check_project(path, tags_cache=cache, template=template) for path in paths]
 
 
 def exit_code(checks: Iterable[ProjectCheck]) -> int:

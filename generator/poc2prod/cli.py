@@ -187,6 +187,10 @@ def check(
         list[Path] | None, typer.Argument(help="Project folders to check (default: the current folder).")
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the results as JSON on stdout.")] = False,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="Template source to compare with, instead of the one in the answers file."),
+    ] = None,
 ) -> None:
     """Show each project's template version against the newest, and unresolved update conflicts.
 
@@ -197,7 +201,7 @@ def check(
     """
     from poc2prod.check import check_projects, exit_code
 
-    results = check_projects(paths or [Path()])
+    results = check_projects(paths or [Path()], template=template)
     code = exit_code(results)
     if json_output:
         typer.echo(json.dumps({"exit_code": code, "projects": [r.to_json() for r in results]}, indent=2))

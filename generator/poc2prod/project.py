@@ -168,6 +168,27 @@ def _first_missing_ancestor(path: Path) -> Path | None:
     return missing
 
 
+#: Text a yes/no question accepts (YAML 1.1's booleans, any case). Copier reads any other
+#: non-empty text, a typo such as ``flase`` included, as true.
+_BOOLEAN_TEXT = {"true", "false", "yes", "no", "on", "off", "y", "n", "1", "0"}
+
+
+def _check_booleans(answers: dict[str, Any], questions: dict[str, Any]) -> None:
+    """Refuse a text answer to a ``type: bool`` question that is not a yes or a no.
+
+    Raises
+    ------
+    BadInputError
+        Names the question and the accepted values.
+    """
+    for name, value in answers.items():
+        question = questions.get(name)
+        if not isinstance(question, dict) or question.get("type") != "bool" or isinstance(value, bool):
+            continue
+        if str(value).strip().lower() not in _BOOLEAN_TEXT:
+            raise BadInputError(f"{name}={value!s} is not a yes/no answer: use {name}=true or {name}=false")
+
+
 def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defaults: bool, quiet: bool) -> str:
     import warnings
 
@@ -195,6 +216,7 @@ def _render(dest: Path, source: TemplateSource, answers: dict[str, Any], *, defa
                 raise BadInputError(
                     f"unknown question(s) {', '.join(unknown)} in --data/--data-file: known questions are {known}"
                 )
+            _check_booleans(answers, worker.template.questions_data)
             if not defaults and not sys.stdin.isatty():
                 raise BadInputError("no terminal to ask the questions on: pass --defaults (and --data key=value)")
             worker.run_copy()
