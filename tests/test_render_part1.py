@@ -26,6 +26,7 @@ import pytest
 
 from tests.helpers import run_in
 from tests.test_render_matrix import check, render_case
+from tests.test_render_reports import Page
 
 
 def seattle_weather_csv(path: Path) -> Path:
@@ -78,6 +79,27 @@ CASES = {
         "train_args": [],
     },
 }
+
+#: Execute the project's four POC notebooks on its configured data (not the bundled data
+#: the project's own notebook tests use); print the errors of each, as JSON.
+RUN_NOTEBOOKS = """
+import json, os, sys
+from pathlib import Path
+import nbformat
+from ipykernel.kernelspec import install
+from nbclient import NotebookClient
+prefix = Path(sys.argv[1])
+install(kernel_name="poc-notebooks", prefix=str(prefix))
+os.environ["JUPYTER_PATH"] = str(prefix / "share" / "jupyter")
+errors = {}
+for path in sorted(Path("notebooks").glob("*.ipynb")):
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, kernel_name="poc-notebooks", timeout=900,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    errors[path.name] = [o["ename"] + ": " + o["evalue"] for c in notebook.cells
+                         if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+print(json.dumps(errors))
+"""
 
 #: Print, as JSON, the group sets of each side of the split the saved run used.
 GROUP_SIDES = """
@@ -167,3 +189,28 @@ def test_split_strategy_and_model_family_on_real_data(
         run_in(project, python, "-m", package, "predict", "--input", "models/sample_input.csv", "--output", "out.csv")
     )
     assert len(pd.read_csv(project / "out.csv")) == 20
+
+    # Steps I.8-9 on the real table and this split: interpretation, then the offline report.
+    check(run_in(project, python, "-m", package, "interpret"))
+    check(run_in(project, python, "-m", package, "report"))
+    page = Page((project / "reports" / "report.html").read_text(encoding="utf-8"))
+    # regression: predicted vs actual, residuals; multiclass: confusion matrix, ROC,
+    # precision-recall, calibration; both: importance and partial dependence.
+    assert len(page.images) == (4 if answers["problem_type"] == "regression" else 6)
+    assert all(source.startswith("data:image/png;base64,") for source in page.images)
+    assert page.metrics["candidate"] == {name: round(value, 4) for name, value in metrics["candidate"].items()}
+    importance = pd.read_csv(project / "reports" / "permutation_importance.csv")
+    assert set(importance["feature"]) == {feature["name"] for feature in metadata["features"]}
+
+    # The four POC notebooks, top to bottom, on this real table with its split strategy.
+    (project / "reports" / "report.html").unlink()
+    done = check(run_in(project, python, "-c", RUN_NOTEBOOKS, str(tmp_path / "jupyter")))
+    errors = json.loads(done.strip().splitlines()[-1])
+    assert errors == {
+        "01_use_case_and_data.ipynb": [],
+        "02_split_and_features.ipynb": [],
+        "03_baseline_and_interpretation.ipynb": [],
+        "04_evaluation_and_next_steps.ipynb": [],
+    }
+    assert (project / "reports" / "report.html").is_file()  # written by notebook 04
+    assert json.loads((project / "models" / "metadata.json").read_text())["split_strategy"] == answers["split_strategy"]
