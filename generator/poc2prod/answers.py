@@ -13,7 +13,7 @@ from typing import Any
 
 from poc2prod.errors import ProjectError
 from poc2prod.project import ANSWERS_FILE
-from poc2prod.template import is_url
+from poc2prod.template import is_url, resolve_source
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,21 @@ class RecordedAnswers:
     commit: str
     answers: dict[str, Any] = field(default_factory=dict)
 
-    def source_location(self, project: Path) -> str:
+    def source_location(self, project: Path, override: str | None = None) -> str:
         """Return the template source as an absolute path or a URL.
 
         A relative ``_src_path`` (from ``copier copy ../template``) is resolved against the
-        project folder, so that it works from any working directory.
+        project folder, so that it works from any working directory. ``override`` (the
+        ``--template`` of ``update`` and ``check``, for a template that moved) replaces the
+        recorded source, resolved as a template given to ``new``.
+
+        Raises
+        ------
+        TemplateSourceError
+            ``override`` is a local path that does not exist or holds no ``copier.yml``.
         """
+        if override:
+            return resolve_source(override).location
         if is_url(self.src_path):
             return self.src_path
         path = Path(self.src_path).expanduser()

@@ -13,7 +13,6 @@ from typing import Any
 
 from poc2prod.answers import read_answers
 from poc2prod.errors import Poc2ProdError, ProjectError
-from poc2prod.template import resolve_source
 from poc2prod.vcs import repository_top, unresolved_conflicts
 from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
 
@@ -98,7 +97,7 @@ def check_project(
         if not project.is_dir():
             raise ProjectError(f"{path}: no such folder: give the folder of a project created by poc2prod new")
         recorded = read_answers(project)
-        result.source = resolve_source(template).location if template else recorded.source_location(project)
+        result.source = recorded.source_location(project, template)
         result.current = recorded.commit
         top = repository_top(project)
         if top is not None:

@@ -23,6 +23,7 @@ its migrations must run for the update to be correct (see ``docs/updates.md``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -44,7 +45,6 @@ from poc2prod.errors import (
     UpdateFailedError,
 )
 from poc2prod.project import ANSWERS_FILE
-from poc2prod.template import resolve_source
 from poc2prod.vcs import (
     GitCommandError,
     git,
@@ -254,15 +254,16 @@ def inspect_project(path: Path, template: str | None = None) -> _Project:
             f"{path}: uncommitted changes ({shown}): commit or stash them (git stash -u), then update again"
         )
     recorded = read_answers(project)
-    source = resolve_source(template).location if template else recorded.source_location(project)
+    source = recorded.source_location(project, template)
     return _Project(project, top, subdir, head, recorded, source)
 
 
 def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     project = inspect_project(path, options.template)
     from_version = project.recorded.commit
-    target_ref = options.to or _newest(project)
-    current = recorded_version(from_version, lambda: list_tags(project.source))
+    tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
+    target_ref = options.to or _newest(project.source, tags())
+    current = recorded_version(from_version, tags)
     target = parse_version(target_ref)
     if current is not None and target is not None:
         if target < current:
@@ -281,11 +282,11 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
         return _update_in_clone(project, options, target_ref, Path(tmp), name)
 
 
-def _newest(project: _Project) -> str:
-    tags = release_tags(list_tags(project.source))
+def _newest(source: str, all_tags: list[str]) -> str:
+    tags = release_tags(all_tags)
     if not tags:
         raise TemplateSourceError(
-            f"template source {project.source!r} has no version tags (v0.1.0, …): "
+            f"template source {source!r} has no version tags (v0.1.0, …): "
             "tag a release of the template, or pass --to with a branch or commit"
         )
     return tags[-1]
