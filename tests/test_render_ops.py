@@ -299,7 +299,7 @@ def test_architecture_and_rollout_docs(
     architecture = (project / "docs" / "architecture.md").read_text()
     assert "```mermaid\nflowchart LR" in architecture
     assert "python -m churn_model train" in architecture
-    assert ("GET /health, GET /ready" in architecture) is (api == "fastapi")
+    assert ("POST /predict, GET /health, GET /ready" in architecture) is (api == "fastapi")
     assert ("python -m churn_model predict" in architecture) is (api == "none")
     assert ("GitLab CI" in architecture) is (ci == "gitlab")
     rollout = (project / "docs" / "rollout.md").read_text()
