@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -15,7 +16,7 @@ from tests.update_support import ANSWERS_TEMPLATE, commit_all, edit, new_project
 runner = CliRunner()
 
 
-def check_json(*paths: Path) -> tuple[int, list[dict[str, object]]]:
+def check_json(*paths: Path) -> tuple[int, list[dict[str, Any]]]:
     result = runner.invoke(app, ["check", "--json", *map(str, paths)])
     return result.exit_code, json.loads(result.stdout)["projects"]
 
@@ -89,6 +90,19 @@ def test_a_fleet_table_and_exit_code(demo_template: Path, tmp_path: Path) -> Non
     assert "error" in rows[1]
     assert result.stderr == (
         f"error: {not_a_project}: no .copier-answers.yml, so its template and version are unknown: restore the file "
+        "from git history (git log -- .copier-answers.yml), or create the project with poc2prod new\n"
+    )
+
+
+def test_one_folder_that_is_not_a_project_is_a_one_line_error(tmp_path: Path) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+
+    result = runner.invoke(app, ["check", str(folder)])
+
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"error: {folder}: no .copier-answers.yml, so its template and version are unknown: restore the file "
         "from git history (git log -- .copier-answers.yml), or create the project with poc2prod new\n"
     )
 

@@ -104,8 +104,21 @@ def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
         typer.echo("Review with git diff, then commit.")
 
 
+def _error_line(project: str, error: str) -> str:
+    """``error: PROJECT: ERROR``, without naming the project twice when ERROR starts with it."""
+    named = error.split(":", 1)[0].endswith(project)
+    return f"error: {error}" if named else f"error: {project}: {error}"
+
+
 def print_checks(checks: list[ProjectCheck]) -> None:
-    """Print a table of where each project stands, and each error on stderr."""
+    """Print a table of where each project stands, and each error on stderr.
+
+    One project that could not be checked gets its one-line error only: a table of empty
+    cells would add nothing to it.
+    """
+    if len(checks) == 1 and checks[0].error is not None:
+        typer.echo(_error_line(checks[0].project, checks[0].error), err=True)
+        return
     table = Table(title="poc2prod check")
     for column in ("project", "template", "current", "newest", "status", "conflicts"):
         table.add_column(column, overflow="fold")
@@ -121,7 +134,6 @@ def print_checks(checks: list[ProjectCheck]) -> None:
     _console().print(table)
     for check in checks:
         if check.error is not None:
-            prefix = "" if check.error.startswith(check.project) else f"{check.project}: "
-            typer.echo(f"error: {prefix}{check.error}", err=True)
+            typer.echo(_error_line(check.project, check.error), err=True)
         elif check.hint is not None:
             typer.echo(f"{check.project}: {check.hint}")
