@@ -6,8 +6,10 @@ Two render-and-run cases, each covering many answers at once:
   executes the four notebooks and checks the MLflow run), its linters, then
   ``train`` → ``interpret`` → ``report`` through its command line into the default local
   MLflow store;
-- regression on the Palmer penguins CSV (string categories, missing values): linters and
-  ``train`` → ``interpret`` → ``report``, asserting what the model relies on.
+- regression on the Palmer penguins CSV (string categories, missing values, a date), with
+  the ``random`` split and the default ``hist_gradient_boosting`` family: linters,
+  ``train`` → ``interpret`` → ``report``, asserting what the model relies on, then the four
+  POC notebooks on that table.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from tests.helpers import penguins_csv_with_dates, run_notebooks
 from tests.test_render_matrix import check, render_case
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -66,7 +69,7 @@ def lint(project: Path) -> None:
         check(run(project, python, "-m", *args))
 
 
-def pipeline_report(project: Path, package: str) -> tuple[Page, dict[str, object]]:
+def pipeline_report(project: Path, package: str) -> tuple[Page, dict[str, Any]]:
     """Run train, interpret and report through the project's CLI; parse what they wrote."""
     for command in ("train", "interpret", "report"):
         check(run(project, sys.executable, "-m", package, command))
@@ -127,9 +130,11 @@ def test_regression_on_penguins_interprets_and_reports(template_repo: Path, peng
         "data_path": "data/penguins.csv",
         "target_column": "body_mass_g",
         "python_version": "3.10",
+        "split_strategy": "random",
+        "model_family": "hist_gradient_boosting",
     }
     render_case(template_repo, project, answers, plain_copier=False)
-    shutil.copy(penguins_csv, project / "data" / "penguins.csv")
+    penguins_csv_with_dates(penguins_csv, project / "data" / "penguins.csv")
     assert not (project / "src" / "penguin_mass" / "tracking.py").exists()
     lint(project)
 
@@ -142,7 +147,7 @@ def test_regression_on_penguins_interprets_and_reports(template_repo: Path, peng
 
     importance = pd.read_csv(project / "reports" / "permutation_importance.csv")
     assert sorted(importance["feature"]) == sorted(
-        ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "sex", "year"]
+        ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "sex", "year", "measured"]
     )
     # Body mass follows species, flipper length and sex (Gorman et al. 2014), in grams of RMSE.
     assert set(importance["feature"][:3]) == {"species", "flipper_length_mm", "sex"}
@@ -151,3 +156,10 @@ def test_regression_on_penguins_interprets_and_reports(template_repo: Path, peng
     assert details["partial_dependence_features"][0] == "flipper_length_mm"
     assert (project / "models" / "validation.parquet").is_file()
     assert written["validation_rows"] == written["split"]["validation"] == 69
+    assert written["split"] == {"train": 273, "validation": 69, "holdout": 0, "strategy": "random"}
+    metadata = json.loads((project / "models" / "metadata.json").read_text())
+    assert (metadata["split_strategy"], metadata["model_family"]) == ("random", "hist_gradient_boosting")
+    assert metadata["datetime_features"] == ["measured"]
+
+    # The four POC notebooks on this real table, with the random split.
+    run_notebooks(project, tmp_path / "jupyter")
