@@ -8,14 +8,19 @@ equal and checks that the installed versions fall inside every range.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
-import tomllib
 from packaging.requirements import Requirement
 
 from tests.conftest import REPO
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 
 def requirements(names: list[str]) -> dict[str, Requirement]:

@@ -22,9 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomllib
 
 from tests.helpers import run_in
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
 
 API_FILES = {"src/{pkg}/api.py", "tests/test_api.py"}
 API_DEPENDENCIES = {"fastapi", "pydantic", "pydantic-settings", "uvicorn", "httpx", "schemathesis"}
