@@ -1,4 +1,4 @@
-"""Measure poc2prod's start-up, rendering and a rendered project's training time.
+"""Measure poc2prod's start-up, rendering, a rendered project's training and its test suite.
 
 Prints a Markdown table (the figures in docs/performance.md). Wall-clock times on a shared
 machine are noisy: each figure is the median of several runs, and the start-up figure is
@@ -79,6 +79,12 @@ def main() -> None:
             env = {"PYTHONPATH": str(project / "src")}
             seconds = median([python, "-m", "churn_model", "train"], max(1, repeat // 2), cwd=project, env=env)
             rows.append((f"rendered project `train`, {problem} (bundled data)", f"{seconds:.2f} s"))
+        # The default project's own suite, in its two CI steps: most of poc2prod's own CI
+        # time is spent running rendered projects' suites like this one.
+        project, env = work / "p0", {"PYTHONPATH": str(work / "p0" / "src")}
+        for marker in ("not notebooks", "notebooks"):
+            seconds = median([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", marker], 1, project, env)
+            rows.append((f'rendered project `pytest -m "{marker}"` (default answers)', f"{seconds:.2f} s"))
 
     print("| measurement | median |")
     print("| --- | --- |")
