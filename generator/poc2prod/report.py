@@ -7,6 +7,7 @@ piped.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -106,7 +107,8 @@ def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
 
 def _error_line(project: str, error: str) -> str:
     """``error: PROJECT: ERROR``, without naming the project twice when ERROR starts with it."""
-    named = error.split(":", 1)[0].endswith(project)
+    first = error.split(":", 1)[0]
+    named = first == project or Path(first).resolve() == Path(project).resolve()
     return f"error: {error}" if named else f"error: {project}: {error}"
 
 
