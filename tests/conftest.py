@@ -21,15 +21,6 @@ GIT_IDENTITY = {
 }
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the slow renders first (stable order otherwise).
-
-    Under ``pytest -n 2`` the long renders then start early on both workers and the short
-    tests fill the gaps, instead of one long render running alone at the end.
-    """
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_IDENTITY.items():
