@@ -86,9 +86,7 @@ def print_update_results(results: list[UpdateResult], *, dry_run: bool) -> None:
 
 def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
     if result.status in (UpdateStatus.REFUSED, UpdateStatus.FAILED):
-        message = result.message or "no details"
-        prefix = "" if message.startswith(result.project) else f"{result.project}: "
-        typer.echo(f"error: {prefix}{message}", err=True)
+        typer.echo(_error_line(result.project, result.message or "no details"), err=True)
         return
     if result.status is UpdateStatus.UP_TO_DATE:
         typer.echo(f"{result.project}: up to date at {result.to_version or result.from_version}")
