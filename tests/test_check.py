@@ -153,6 +153,9 @@ def test_an_untagged_template_that_moved_on_is_behind_with_a_hint(tmp_path: Path
 
     code, [report] = check_json(project)
     assert (code, report["status"], report["current"], report["hint"]) == (0, "up to date", rendered_at, None)
+    assert report["newest"] == f"HEAD ({rendered_at})"
+    # update agrees with check: up to date, not an error about missing tags
+    assert update_project(project, UpdateOptions()).status.value == "up to date"
 
     (template / "README.md.jinja").write_text("# {{ name }}\n\nMore.\n")
     commit_all(template, "second")
@@ -164,6 +167,12 @@ def test_an_untagged_template_that_moved_on_is_behind_with_a_hint(tmp_path: Path
     assert report["hint"] == (
         f"the template's default branch moved on since {rendered_at} and has no version tags: "
         "update with --to HEAD, or tag a release of the template"
+    )
+    refused = update_project(project, UpdateOptions())
+    assert (refused.status.value, refused.message) == (
+        "refused",
+        f"template source {str(template)!r} has no version tags (v0.1.0, …) and its default branch moved on: "
+        "update with --to HEAD (or another branch or commit), or tag a release of the template",
     )
     assert update_project(project, UpdateOptions(to="HEAD")).status.value == "updated"
     commit_all(project, "Update")

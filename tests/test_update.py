@@ -358,6 +358,19 @@ def test_a_project_that_cannot_be_updated_is_refused_and_left_byte_identical(
     assert tree_digest(project) == before
 
 
+def test_a_plain_folder_is_refused_as_not_a_project_rather_than_not_a_repository(tmp_path: Path) -> None:
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine\n")
+
+    code, out, err = cli("update", folder)
+
+    assert (code, out) == (2, "")
+    assert "no .copier-answers.yml, so its template and version are unknown" in err
+    assert "not a git repository" not in err
+    assert (folder / "notes.txt").read_text() == "mine\n"
+
+
 def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
     code, _, err = cli("update", tmp_path / "nowhere")
     assert code == 2

@@ -132,6 +132,8 @@ def _compare_with_head(result: ProjectCheck, commit: str, *, tagged: bool) -> No
     recorded = commit_id(commit)
     head = head_of(result.source)
     if head is None or (recorded is not None and head.startswith(recorded)):
+        if head is not None and not tagged:
+            result.newest = f"HEAD ({head[:7]})"  # an untagged template's newest is its HEAD
         return
     result.behind = True
     result.newest = f"HEAD ({head[:7]})"

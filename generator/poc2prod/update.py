@@ -55,7 +55,7 @@ from poc2prod.vcs import (
     uncommitted_paths,
     unresolved_conflicts,
 )
-from poc2prod.versions import list_tags, parse_version, recorded_version, release_tags
+from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
 
 _REQUIRED = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
 
@@ -238,6 +238,7 @@ def inspect_project(path: Path, template: str | None = None) -> _Project:
     project = path.expanduser().absolute()
     if not project.is_dir():
         raise ProjectError(f"{path}: no such folder: give the folder of a project created by poc2prod new")
+    recorded = read_answers(project)  # first: a folder that is not a project is told so, git or not
     top = repository_top(project)
     if top is None:
         raise ProjectError(
@@ -253,7 +254,6 @@ def inspect_project(path: Path, template: str | None = None) -> _Project:
         raise ProjectError(
             f"{path}: uncommitted changes ({shown}): commit or stash them (git stash -u), then update again"
         )
-    recorded = read_answers(project)
     source = recorded.source_location(project, template)
     return _Project(project, top, subdir, head, recorded, source)
 
@@ -262,7 +262,15 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     project = inspect_project(path, options.template)
     from_version = project.recorded.commit
     tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
-    target_ref = options.to or _newest(project.source, tags())
+    target_ref = options.to
+    if target_ref is None and not release_tags(tags()):
+        # An untagged template: a project rendered from its HEAD is up to date, as check says.
+        head, recorded_commit = head_of(project.source), commit_id(from_version)
+        if head is not None and recorded_commit is not None and head.startswith(recorded_commit):
+            if not options.data:
+                return UpdateResult(name, UpdateStatus.UP_TO_DATE, from_version, from_version)
+            target_ref = head
+    target_ref = target_ref or _newest(project.source, tags())
     current = recorded_version(from_version, tags)
     target = parse_version(target_ref)
     if current is not None and target is not None:
@@ -286,8 +294,8 @@ def _newest(source: str, all_tags: list[str]) -> str:
     tags = release_tags(all_tags)
     if not tags:
         raise TemplateSourceError(
-            f"template source {source!r} has no version tags (v0.1.0, …): "
-            "tag a release of the template, or pass --to with a branch or commit"
+            f"template source {source!r} has no version tags (v0.1.0, …) and its default branch moved on: "
+            "update with --to HEAD (or another branch or commit), or tag a release of the template"
         )
     return tags[-1]
 
