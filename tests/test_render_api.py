@@ -147,6 +147,7 @@ def test_penguins_regression_is_served_logged_evaluated_and_monitored(
         rows = [{**schema["example"], "sex": None}] * 3
         status, batch = http("POST", f"{base}/predict", {"records": rows})
         assert status == 200 and len(batch["predictions"]) == 3
+        assert [item["prediction_id"] for item in batch["predictions"]] == [f"{batch['request_id']}:{i}" for i in range(3)]
         status, error = http("POST", f"{base}/predict", {**schema["example"], "island": "Atlantis"})
         assert status == 422 and error["detail"][0]["loc"][-1] == "island"
         status, error = http("POST", f"{base}/predict", {"records": [schema["example"]] * 51})
@@ -178,10 +179,15 @@ def test_penguins_regression_is_served_logged_evaluated_and_monitored(
     assert report["matched"] == 44
     for values in report["variants"].values():
         assert values["value"] == pytest.approx(100.0)
+    # Every error is 100 g on both sides: the difference and its bootstrap interval are 0.
+    assert report["difference"] == report["difference_ci_low"] == report["difference_ci_high"] == pytest.approx(0.0)
     check(run_in(project, *package, "monitor", "--log", str(log_path)))
     drift = json.loads((project / "reports" / "drift.json").read_text())
     # Every live request repeats one bird: every feature is far from the training mix.
     assert drift["rows"] == 44
+    # 44 rows are few: PSI's noise floor, (bins - 1) / 44, passes the 0.1 threshold.
+    assert drift["too_few_rows"] is True
+    assert drift["outside_range"] == 0.0  # the example record is a training-range bird
     assert set(drift["drifted"]) >= {"bill_length_mm", "island", "species"}
     assert (project / "reports" / "drift.md").is_file()
 
