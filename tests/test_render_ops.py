@@ -288,7 +288,7 @@ def test_pre_commit_hooks_install_from_pypi_only(render: Callable[..., Path]) ->
 @pytest.mark.parametrize(
     ("problem_type", "api", "ci", "metric", "absent"),
     [
-        ("binary", "fastapi", "github", "ROC AUC", "MAE"),
+        ("binary", "fastapi", "github", "accuracy of the predicted class", "MAE"),
         ("regression", "none", "gitlab", "mean absolute error (MAE)", "ROC AUC"),
     ],
 )
@@ -306,6 +306,8 @@ def test_architecture_and_rollout_docs(
     assert "**Shadow**" in rollout and "**Canary / A-B test**" in rollout and "**Full roll-out**" in rollout
     primary = next(line for line in rollout.splitlines() if line.startswith("- **Primary**"))
     assert metric in primary and absent not in primary
+    secondary = next(line for line in rollout.splitlines() if line.startswith("- **Secondary**"))
+    assert ("ROC AUC" in secondary) is (problem_type == "binary")
     assert "**Guardrails**" in rollout
     assert rollout.count("- [ ] ") == 6
 
