@@ -147,7 +147,8 @@ def test_penguins_regression_is_served_logged_evaluated_and_monitored(
         rows = [{**schema["example"], "sex": None}] * 3
         status, batch = http("POST", f"{base}/predict", {"records": rows})
         assert status == 200 and len(batch["predictions"]) == 3
-        assert [item["prediction_id"] for item in batch["predictions"]] == [f"{batch['request_id']}:{i}" for i in range(3)]
+        ids = [item["prediction_id"] for item in batch["predictions"]]
+        assert ids == [f"{batch['request_id']}:{i}" for i in range(3)]
         status, error = http("POST", f"{base}/predict", {**schema["example"], "island": "Atlantis"})
         assert status == 422 and error["detail"][0]["loc"][-1] == "island"
         status, error = http("POST", f"{base}/predict", {"records": [schema["example"]] * 51})
