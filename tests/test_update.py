@@ -377,6 +377,12 @@ def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
     assert (
         err == f"error: {tmp_path / 'nowhere'}: no such folder: give the folder of a project created by poc2prod new\n"
     )
+    (tmp_path / "notes.txt").write_text("mine\n")
+    for command in ("update", "check"):
+        code, _, err = cli(command, tmp_path / "notes.txt")
+        assert code == 2
+        assert err.startswith(f"error: {tmp_path / 'notes.txt'}: is a file, not a folder: give the folder of a project")
+    assert (tmp_path / "notes.txt").read_text() == "mine\n"
 
 
 def test_a_downgrade_is_refused(demo_template: Path, tmp_path: Path) -> None:

@@ -56,6 +56,21 @@ class RecordedAnswers:
         return str(path if path.is_absolute() else (project / path).resolve())
 
 
+def project_folder(path: Path) -> Path:
+    """Return ``path`` made absolute (``~`` expanded), the folder of a project.
+
+    Raises
+    ------
+    ProjectError
+        ``path`` does not exist, or is a file.
+    """
+    project = path.expanduser().absolute()
+    if project.is_dir():
+        return project
+    problem = "is a file, not a folder" if project.exists() else "no such folder"
+    raise ProjectError(f"{path}: {problem}: give the folder of a project created by poc2prod new")
+
+
 def read_answers(project: Path) -> RecordedAnswers:
     """Read and validate the answers file of the project in ``project``.
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from poc2prod.answers import read_answers
-from poc2prod.errors import Poc2ProdError, ProjectError
+from poc2prod.answers import project_folder, read_answers
+from poc2prod.errors import Poc2ProdError
 from poc2prod.vcs import repository_top, unresolved_conflicts
 from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
 
@@ -93,9 +93,7 @@ def check_project(
     """
     result = ProjectCheck(str(path))
     try:
-        project = path.expanduser().absolute()
-        if not project.is_dir():
-            raise ProjectError(f"{path}: no such folder: give the folder of a project created by poc2prod new")
+        project = project_folder(path)
         recorded = read_answers(project)
         result.source = recorded.source_location(project, template)
         result.current = recorded.commit

@@ -36,7 +36,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from poc2prod.answers import RecordedAnswers, read_answers
+from poc2prod.answers import RecordedAnswers, project_folder, read_answers
 from poc2prod.errors import (
     BadInputError,
     Poc2ProdError,
@@ -240,9 +240,7 @@ def inspect_project(path: Path, template: str | None = None, *, allow_uncommitte
     TemplateSourceError
         ``template`` does not exist or is not a template.
     """
-    project = path.expanduser().absolute()
-    if not project.is_dir():
-        raise ProjectError(f"{path}: no such folder: give the folder of a project created by poc2prod new")
+    project = project_folder(path)
     recorded = read_answers(project)  # first: a folder that is not a project is told so, git or not
     top = repository_top(project)
     if top is None:
