@@ -436,32 +436,6 @@ def test_dry_run_prints_the_diff_and_changes_nothing(demo_template: Path, tmp_pa
     assert (tree_digest(project), git_status(project)) == (before, status)
 
 
-def test_dry_run_of_a_work_tree_with_uncommitted_changes_previews_the_last_commit(
-    demo_template: Path, tmp_path: Path
-) -> None:
-    # A generated report left untracked must not stop a preview; the real update refuses.
-    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
-    (project / "model_card.md").write_text("generated\n")
-    edit(project, "config.ini", "iota = 9", "iota = 99")  # uncommitted, not in the preview
-    before, status = tree_digest(project), git_status(project)
-
-    code, out, _ = cli("update", project, "--to", "v1.2.0", "--dry-run")
-
-    assert code == 0
-    assert "+++ b/added.txt\n@@ -0,0 +1 @@\n+added in v1.2\n" in out
-    assert "iota = 99" not in out
-    assert out.rstrip().endswith(
-        f"{project}: would be updated v1.1.0 → v1.2.0\n"
-        "  computed from the last commit, without the uncommitted changes (config.ini, model_card.md): "
-        "commit or stash them before the update"
-    )
-    assert (tree_digest(project), git_status(project)) == (before, status)
-    code, out, err = cli("update", project, "--to", "v1.2.0")
-    assert (code, out) == (2, "")
-    assert "uncommitted changes (config.ini, model_card.md)" in err
-    assert tree_digest(project) == before
-
-
 def test_dry_run_of_a_conflict_shows_the_markers_and_changes_nothing(demo_template: Path, tmp_path: Path) -> None:
     project = new_project(demo_template, tmp_path / "p", "v1.0.0")
     edit(project, "config.ini", "beta = 2\n", "beta = 200\n")

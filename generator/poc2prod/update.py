@@ -169,7 +169,6 @@ class _Project:
     head: str
     recorded: RecordedAnswers
     source: str  # absolute path or URL of the template to update from
-    uncommitted: list[str] = field(default_factory=list)  # only when allowed (dry run)
 
     def relative(self, top_path: str) -> str:
         """Turn a path relative to ``top`` into one relative to the project."""
@@ -225,18 +224,14 @@ def _recorded_version(path: Path) -> str | None:
         return None
 
 
-def inspect_project(path: Path, template: str | None = None, *, allow_uncommitted: bool = False) -> _Project:
+def inspect_project(path: Path, template: str | None = None) -> _Project:
     """Run the checks that come before any change, and describe the project.
-
-    ``allow_uncommitted`` lets a dry run through a work tree with uncommitted changes: the
-    update is computed on a clone of the last commit and nothing is written, so they are
-    only listed (``_Project.uncommitted``).
 
     Raises
     ------
     ProjectError
-        Not a folder, not in a git work tree, no commit, uncommitted changes (unless
-        allowed), or no usable answers file.
+        Not a folder, not in a git work tree, no commit, uncommitted changes, or no
+        usable answers file.
     TemplateSourceError
         ``template`` does not exist or is not a template.
     """
@@ -252,20 +247,17 @@ def inspect_project(path: Path, template: str | None = None, *, allow_uncommitte
     subdir = "" if subdir == "." else subdir
     head = head_commit(top)
     dirty = uncommitted_paths(top, subdir)
-    if dirty and not allow_uncommitted:
+    if dirty:
+        shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
         raise ProjectError(
-            f"{path}: uncommitted changes ({_shown(dirty)}): commit or stash them (git stash -u), then update again"
+            f"{path}: uncommitted changes ({shown}): commit or stash them (git stash -u), then update again"
         )
     source = recorded.source_location(project, template)
-    return _Project(project, top, subdir, head, recorded, source, dirty)
-
-
-def _shown(paths: list[str]) -> str:
-    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return _Project(project, top, subdir, head, recorded, source)
 
 
 def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
-    project = inspect_project(path, options.template, allow_uncommitted=options.dry_run)
+    project = inspect_project(path, options.template)
     from_version = project.recorded.commit
     tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
     target_ref = options.to
@@ -335,11 +327,6 @@ def _update_in_clone(project: _Project, options: UpdateOptions, target_ref: str,
     )
     if options.dry_run:
         result.diff = _diff(clone, project)
-        if project.uncommitted and changed:
-            result.message = (
-                f"computed from the last commit, without the uncommitted changes ({_shown(project.uncommitted)}): "
-                "commit or stash them before the update"
-            )
     elif changed:
         result.kept.extend(project.relative(p) for p in _copy_back(clone, project, changed))
     return result
