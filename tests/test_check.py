@@ -107,6 +107,20 @@ def test_one_folder_that_is_not_a_project_is_a_one_line_error(tmp_path: Path) ->
     )
 
 
+def test_a_recorded_version_the_template_never_had_is_an_error(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    edit(project, ".copier-answers.yml", "_commit: v1.0.0", "_commit: garbage123")
+    commit_all(project)
+
+    code, [report] = check_json(project)
+
+    assert (code, report["status"], report["current"]) == (2, "error", "garbage123")
+    assert report["error"] == (
+        f"{project}: .copier-answers.yml records _commit 'garbage123', which is no version tag or commit of the "
+        "template: restore the file from git history (git log -p -- .copier-answers.yml)"
+    )
+
+
 def test_an_unreachable_source_is_an_error(demo_template: Path, tmp_path: Path) -> None:
     project = new_project(demo_template, tmp_path / "p", "v1.0.0")
     edit(project, ".copier-answers.yml", str(demo_template), str(tmp_path / "gone"))

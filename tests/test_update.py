@@ -325,6 +325,11 @@ def _answers_without_commit(project: Path) -> None:
     commit_all(project, "Drop _commit")
 
 
+def _unknown_commit(project: Path) -> None:
+    edit(project, ".copier-answers.yml", "_commit: v1.0.0", "_commit: garbage123")
+    commit_all(project, "Hand-edit _commit")
+
+
 def _unreachable_source(project: Path) -> None:
     answers = yaml.safe_load(read(project, ".copier-answers.yml"))
     edit(project, ".copier-answers.yml", answers["_src_path"], "/nonexistent/moved")
@@ -340,6 +345,7 @@ def _unreachable_source(project: Path) -> None:
         (_no_answers, "no .copier-answers.yml, so its template and version are unknown"),
         (_corrupt_answers, ".copier-answers.yml is not valid YAML at line 2"),
         (_answers_without_commit, ".copier-answers.yml does not record _commit"),
+        (_unknown_commit, ".copier-answers.yml records _commit 'garbage123', which is no version tag or commit"),
         (_unreachable_source, "template source '/nonexistent/moved' does not exist (moved or deleted?)"),
     ],
 )

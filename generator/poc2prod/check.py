@@ -14,7 +14,15 @@ from typing import Any
 from poc2prod.answers import project_folder, read_answers
 from poc2prod.errors import Poc2ProdError
 from poc2prod.vcs import repository_top, unresolved_conflicts
-from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
+from poc2prod.versions import (
+    commit_id,
+    head_of,
+    list_tags,
+    parse_version,
+    recorded_version,
+    release_tags,
+    require_known_version,
+)
 
 
 @dataclass
@@ -108,6 +116,7 @@ def check_project(
         if result.source not in cache:
             cache[result.source] = list_tags(result.source)
         all_tags = cache[result.source]
+        require_known_version(str(path), recorded.commit, lambda: all_tags)
         tags = release_tags(all_tags)
         result.newest = tags[-1] if tags else None
         current = recorded_version(recorded.commit, lambda: all_tags)

@@ -55,7 +55,15 @@ from poc2prod.vcs import (
     uncommitted_paths,
     unresolved_conflicts,
 )
-from poc2prod.versions import commit_id, head_of, list_tags, parse_version, recorded_version, release_tags
+from poc2prod.versions import (
+    commit_id,
+    head_of,
+    list_tags,
+    parse_version,
+    recorded_version,
+    release_tags,
+    require_known_version,
+)
 
 _REQUIRED = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
 
@@ -260,6 +268,7 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     project = inspect_project(path, options.template)
     from_version = project.recorded.commit
     tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
+    require_known_version(str(path), from_version, tags)
     target_ref = options.to
     if target_ref is None and not release_tags(tags()):
         # An untagged template: a project rendered from its HEAD is up to date, as check says.

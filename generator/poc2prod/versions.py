@@ -16,7 +16,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from poc2prod.errors import TemplateSourceError
+from poc2prod.errors import ProjectError, TemplateSourceError
+from poc2prod.project import ANSWERS_FILE
 from poc2prod.template import is_url
 from poc2prod.vcs import GitCommandError, git, git_bytes, repository_top
 
@@ -77,6 +78,27 @@ def recorded_version(ref: str, tags: Callable[[], Collection[str]]) -> Version |
     if commit_id(ref) == ref and ref not in tags():
         return None
     return parse_version(ref)
+
+
+def require_known_version(project: str, ref: str, tags: Callable[[], Collection[str]]) -> None:
+    """Refuse a recorded ``_commit`` that names no version, commit or tag of the template.
+
+    Copier records ``_commit`` as ``git describe --tags --always`` output: a tag, a tag
+    followed by ``-N-gHASH``, or a bare commit id. Anything else (a hand edit, a bad merge
+    of the answers file) cannot be rendered, so the old version an update merges from is
+    unknown. ``tags`` (the template's tag names) is called only for such a ref.
+
+    Raises
+    ------
+    ProjectError
+        ``ref`` is none of those, and no tag of the template has that name.
+    """
+    if parse_version(ref) is not None or commit_id(ref) is not None or ref in tags():
+        return
+    raise ProjectError(
+        f"{project}: {ANSWERS_FILE} records _commit {ref!r}, which is no version tag or commit of the template: "
+        f"restore the file from git history (git log -p -- {ANSWERS_FILE})"
+    )
 
 
 def git_url(location: str) -> str:
