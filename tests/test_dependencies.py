@@ -29,9 +29,12 @@ def requirements(names: list[str]) -> dict[str, Requirement]:
 
 
 def test_project_extra_equals_rendered_dependencies(render: Callable[..., Path]) -> None:
-    rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
-    extras = rendered["optional-dependencies"]
-    declared = requirements(rendered["dependencies"] + [req for names in extras.values() for req in names])
+    pyproject = tomllib.loads((render() / "pyproject.toml").read_text())
+    rendered = pyproject["project"]
+    # The runtime dependencies, the dev dependency group and the model-family extras.
+    lists = [rendered["dependencies"], *pyproject["dependency-groups"].values()]
+    lists += rendered["optional-dependencies"].values()
+    declared = requirements([req for names in lists for req in names])
     ours = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["project"]
     assert {name: str(req) for name, req in declared.items()} == {
         name: str(req) for name, req in requirements(ours).items()
@@ -64,6 +67,7 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
     assert files == [
         ".copier-answers.yml",
         ".dockerignore",
+        ".github/dependabot.yml",
         ".github/workflows/ci.yml",
         ".github/workflows/release.yml",
         ".github/workflows/template-updates.yml",

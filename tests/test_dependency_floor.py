@@ -39,8 +39,10 @@ def test_oldest_allowed_versions_pass_the_project_tests_and_lock_works(render: C
         str(python),
         "--resolution",
         "lowest-direct",
+        "--group",
+        "dev",
         "-e",
-        ".[dev]",
+        ".",
         cwd=project,
         env=env,
     )

@@ -25,12 +25,12 @@ def config_values(project: Path, package: str = "churn_model") -> dict[str, str]
         (
             {"problem_type": "regression", "model_family": "linear"},
             {"SPLIT_STRATEGY": '"random"', "TIME_COLUMN": "None", "GROUP_COLUMN": "None", "MODEL_FAMILY": '"linear"'},
-            "",
+            ".",
         ),
         (
             {"data_path": "d.csv", "split_strategy": "time", "time_column": "day", "model_family": "lightgbm"},
             {"SPLIT_STRATEGY": '"time"', "TIME_COLUMN": '"day"', "GROUP_COLUMN": "None", "MODEL_FAMILY": '"lightgbm"'},
-            ",lightgbm",
+            '".[lightgbm]"',
         ),
         (
             {"data_path": "d.csv", "split_strategy": "group", "group_column": "customer", "model_family": "xgboost"},
@@ -40,7 +40,7 @@ def config_values(project: Path, package: str = "churn_model") -> dict[str, str]
                 "GROUP_COLUMN": '"customer"',
                 "MODEL_FAMILY": '"xgboost"',
             },
-            ",xgboost",
+            '".[xgboost]"',
         ),
     ],
 )
@@ -50,7 +50,7 @@ def test_answers_are_rendered_into_config_and_makefile(
     project = render(**answers)
     values = config_values(project)
     assert {key: values[key] for key in expected} == expected
-    assert f'pip install -e ".[dev{extra}]"' in (project / "Makefile").read_text()
+    assert f"pip install --group dev -e {extra}\n" in (project / "Makefile").read_text()
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,8 @@ def files_of(project: Path) -> set[str]:
 
 
 def dependency_names(project: Path) -> set[str]:
-    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
-    names = meta["dependencies"] + meta["optional-dependencies"]["dev"]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    names = pyproject["project"]["dependencies"] + pyproject["dependency-groups"]["dev"]
     return {n.split(">")[0].split("<")[0].split("=")[0].strip() for n in names}
 
 

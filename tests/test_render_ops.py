@@ -101,6 +101,7 @@ def test_files_follow_the_answers(variant: tuple[dict[str, Any], Path]) -> None:
         "deploy/k8s/base/deployment.yaml": api,
         "deploy/k8s/deploy.sh": api,
         ".github/workflows/ci.yml": ci == "github",
+        ".github/dependabot.yml": ci == "github",
         ".github/workflows/release.yml": ci == "github" and api,
         ".github/workflows/template-updates.yml": ci == "github" and answers.get("template_updates", False),
         ".gitlab-ci.yml": ci == "gitlab",
@@ -273,16 +274,26 @@ def test_gitlab_ci_structure(render: Callable[..., Path], api: str) -> None:
         assert stages == ["check"] and set(jobs) == {"lint", "test"}
 
 
-def test_pre_commit_hooks_install_from_pypi_only(render: Callable[..., Path]) -> None:
-    config = yaml.safe_load((render() / ".pre-commit-config.yaml").read_text())
-    assert [repo["repo"] for repo in config["repos"]] == ["local"]
-    hooks = config["repos"][0]["hooks"]
-    assert {"ruff-check", "ruff-format", "nbstripout", "check-yaml", "check-toml", "check-added-large-files"} <= {
-        hook["id"] for hook in hooks
+def test_pre_commit_hooks_come_from_their_upstream_repositories(render: Callable[..., Path]) -> None:
+    github = yaml.safe_load((render("github") / ".pre-commit-config.yaml").read_text())
+    gitlab = yaml.safe_load((render("gitlab", ci_provider="gitlab") / ".pre-commit-config.yaml").read_text())
+    # zizmor only where there are GitHub workflows for it to check.
+    assert [repo["repo"] for repo in github["repos"]] == list(HOOK_MIRRORS)
+    assert [repo["repo"] for repo in gitlab["repos"]] == list(HOOK_MIRRORS)[:-1]
+    for repo in github["repos"]:
+        # A release tag, which `pre-commit autoupdate` and pre-commit.ci move forward.
+        assert re.fullmatch(r"v?\d+\.\d+\.\d+", repo["rev"]), repo
+        assert {hook["id"] for hook in repo["hooks"]} <= {hook["id"] for hook in HOOK_MIRRORS[repo["repo"]][1]}
+    ruff = github["repos"][0]
+    assert ruff["hooks"] == [
+        {"id": "ruff-check", "args": ["--fix", "--show-fixes"]},
+        {"id": "ruff-format", "types_or": ["python", "pyi", "jupyter", "markdown"]},  # code blocks of *.md
+    ]
+    assert github["ci"] == {
+        "autoupdate_commit_msg": "chore(deps): update pre-commit hooks",
+        "autofix_commit_msg": "style: pre-commit fixes",
+        "autoupdate_schedule": "monthly",
     }
-    for hook in hooks:
-        assert hook["language"] == "python", hook["id"]
-        assert all(re.fullmatch(r"[a-z-]+==[\d.]+", dep) for dep in hook["additional_dependencies"]), hook["id"]
 
 
 @pytest.mark.parametrize(
@@ -397,17 +408,95 @@ def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
+#: Stand-ins for the hook repositories of the rendered .pre-commit-config.yaml, in its order:
+#: URL -> (the PyPI package the real repository installs, its hooks as it declares them).
+TEXT: dict[str, Any] = {"types": ["text"]}
+SERIAL: dict[str, Any] = {"require_serial": True}
+HOOK_MIRRORS: dict[str, tuple[str, list[dict[str, Any]]]] = {
+    "https://github.com/astral-sh/ruff-pre-commit": (
+        "ruff",
+        [
+            {
+                "id": "ruff-check",
+                "entry": "ruff check --force-exclude",
+                "types_or": ["python", "pyi", "jupyter"],
+                **SERIAL,
+            },
+            {
+                "id": "ruff-format",
+                "entry": "ruff format --force-exclude",
+                "types_or": ["python", "pyi", "jupyter"],
+                **SERIAL,
+            },
+        ],
+    ),
+    "https://github.com/kynan/nbstripout": ("nbstripout", [{"id": "nbstripout", "files": r"\.ipynb$"}]),
+    "https://github.com/codespell-project/codespell": ("codespell", [{"id": "codespell", **TEXT}]),
+    "https://github.com/pre-commit/pre-commit-hooks": (
+        "pre-commit-hooks",
+        [
+            {"id": "check-yaml", "types": ["yaml"]},
+            {"id": "check-toml", "types": ["toml"]},
+            {"id": "check-added-large-files", "stages": ["pre-commit", "pre-push", "manual"]},
+            {"id": "check-merge-conflict", **TEXT},
+            {"id": "end-of-file-fixer", **TEXT, "stages": ["pre-commit", "pre-push", "manual"]},
+            {"id": "trailing-whitespace", "entry": "trailing-whitespace-fixer", **TEXT},
+        ],
+    ),
+    "https://github.com/zizmorcore/zizmor-pre-commit": (
+        "zizmor",
+        [{"id": "zizmor", "files": r"(\.github/workflows/.*)|(action\.ya?ml)$", "args": ["--no-progress"], **SERIAL}],
+    ),
+}
+
+
+def hook_mirrors(project: Path, root: Path) -> dict[str, str]:
+    """Git settings that send pre-commit to local stand-ins of the project's hook repositories.
+
+    GitHub is out of reach here, so each ``repo:`` URL of the rendered configuration is
+    rewritten (``url.<mirror>.insteadOf``) to a git repository made here, tagged with the
+    configured ``rev``, that declares the same hooks and installs the same package from PyPI
+    at that version. An empty global git configuration keeps the user's own out of the way.
+    """
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    env = {"GIT_CONFIG_GLOBAL": str(root / "gitconfig"), "GIT_CONFIG_NOSYSTEM": "1"}
+    (root / "gitconfig").write_text("")
+    for index, repo in enumerate(config["repos"]):
+        package, hooks = HOOK_MIRRORS[repo["repo"]]
+        mirror = root / f"{package}-pre-commit"
+        if not mirror.exists():
+            mirror.mkdir()
+            declared = [{"name": hook["id"], "entry": hook["id"], "language": "python", **hook} for hook in hooks]
+            (mirror / ".pre-commit-hooks.yaml").write_text(yaml.safe_dump(declared, sort_keys=False))
+            version = repo["rev"].removeprefix("v")
+            (mirror / "pyproject.toml").write_text(
+                f'[project]\nname = "{package}-pre-commit"\nversion = "0.0.0"\n'
+                f'dependencies = ["{package}=={version}"]\n\n[tool.setuptools]\npy-modules = []\n'
+            )
+            for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "hooks"]):
+                run(["git", *args], cwd=mirror)
+            run(["git", "tag", repo["rev"]], cwd=mirror)
+        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{mirror.as_uri()}.insteadOf"
+        env[f"GIT_CONFIG_VALUE_{index}"] = repo["repo"]
+    env["GIT_CONFIG_COUNT"] = str(len(config["repos"]))
+    return env
+
+
 @pytest.mark.slow
 def test_pre_commit_run_all_files_passes_on_a_fresh_project(
-    variant: tuple[dict[str, Any], Path], pre_commit_home: Path
+    variant: tuple[dict[str, Any], Path], pre_commit_home: Path, tmp_path: Path
 ) -> None:
-    _, project = variant
-    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home)}
+    answers, project = variant
+    mirrors = tmp_path / "mirrors"
+    mirrors.mkdir()
+    env = {**os.environ, "PRE_COMMIT_HOME": str(pre_commit_home), **hook_mirrors(project, mirrors)}
     run(["git", "init", "-q", "-b", "main"], cwd=project)
     run(["git", "add", "-A"], cwd=project)
     out = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project, env=env)
-    hooks = ("ruff check", "ruff format", "strip notebook outputs", "check yaml", "check toml")
-    for hook in (*hooks, "check for added large files", "fix end of files", "trim trailing whitespace"):
+    config = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hooks = [hook["id"] for repo in config["repos"] for hook in repo["hooks"]]
+    assert ("zizmor" in hooks) is (answers["ci_provider"] == "github")
+    for hook in hooks:
         assert re.search(rf"^{hook}\.+Passed$", out, flags=re.M), out
     assert run(["git", "diff", "--name-only"], cwd=project) == ""  # no hook changed a file
 

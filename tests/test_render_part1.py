@@ -87,7 +87,7 @@ CASES = {
 }
 
 #: The optional extra that ``make install`` adds for a model family (none for scikit-learn's).
-EXTRAS = {"lightgbm": ",lightgbm", "xgboost": ",xgboost", "linear": ""}
+EXTRAS = {"lightgbm": '".[lightgbm]"', "xgboost": '".[xgboost]"', "linear": "."}
 
 #: Print, as JSON, the group sets of each side of the split the saved run used.
 GROUP_SIDES = """
@@ -117,7 +117,7 @@ def test_split_strategy_and_model_family_on_real_data(
     render_case(template_repo, project, answers, plain_copier=False)
     package = answers["project_name"].replace(" ", "_")
     family = answers["model_family"]
-    assert f'pip install -e ".[dev{EXTRAS[family]}]"' in (project / "Makefile").read_text()
+    assert f"pip install --group dev -e {EXTRAS[family]}\n" in (project / "Makefile").read_text()
     if answers["split_strategy"] == "time":
         data = seattle_weather_csv(project / "data" / "weather.csv")
     else:

@@ -96,7 +96,7 @@ def new(
     source = resolve_source(template, vcs_ref)
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
-    typer.echo(f"Next: cd {dest} && make install && make all   (or: python -m pip install -e '.[dev]')")
+    typer.echo(f"Next: cd {dest} && make install && make all   (without make: the Commands table in README.md)")
 
 
 class ConflictStyle(str, Enum):
