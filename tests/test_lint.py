@@ -337,8 +337,12 @@ def test_configuration_in_the_linted_pyproject(project: Path) -> None:
     [
         (["--select", "P2P999"], "", "error: --select: unknown check or family 'P2P999': give an ID"),
         (["--ignore", "sturcture"], "", "error: --ignore: unknown check or family 'sturcture'"),
-        ([], 'ignore = ["nope"]', "error: ignore: unknown check or family 'nope'"),
-        ([], "max-file-size = 10", "has unknown key(s) max-file-size: use ignore, max-file-size-kb, select"),
+        ([], 'ignore = ["nope"]', "pyproject.toml [tool.poc2prod.lint] ignore: unknown check or family 'nope'"),
+        (
+            [],
+            "max-file-size = 10",
+            "[tool.poc2prod.lint]: unknown key(s) max-file-size: use ignore, max-file-size-kb, select",
+        ),
         ([], "max-file-size-kb = -1", "max-file-size-kb must be a positive whole number"),
     ],
 )

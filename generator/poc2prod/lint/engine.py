@@ -148,22 +148,17 @@ def read_config(repository: Repository, where: str) -> dict[str, Any]:
     """
     config = repository.pyproject.get("tool", {}).get("poc2prod", {}).get("lint", {})
     if not isinstance(config, dict):
-        raise BadInputError(f"{where}: [tool.poc2prod.lint] must be a table")
+        raise BadInputError(f"{where}: must be a table")
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
-        raise BadInputError(
-            f"{where}: [tool.poc2prod.lint] has unknown key(s) {', '.join(unknown)}: "
-            f"use {', '.join(sorted(CONFIG_KEYS))}"
-        )
+        raise BadInputError(f"{where}: unknown key(s) {', '.join(unknown)}: use {', '.join(sorted(CONFIG_KEYS))}")
     for key in ("select", "ignore"):
         value = config.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise BadInputError(
-                f'{where}: [tool.poc2prod.lint] {key} must be a list of IDs or families, e.g. ["P2P101"]'
-            )
+            raise BadInputError(f'{where}: {key} must be a list of IDs or families, e.g. ["P2P101"]')
     size = config.get("max-file-size-kb")
     if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size <= 0):
-        raise BadInputError(f"{where}: [tool.poc2prod.lint] max-file-size-kb must be a positive whole number")
+        raise BadInputError(f"{where}: max-file-size-kb must be a positive whole number")
     return config
 
 
@@ -174,6 +169,7 @@ def _collection(root: Path, repository: Repository, all_families: bool) -> Any:
 
     if all_families:
         return collect_all(root)
+    # The plugin's fixture would make its own Repository: this one was made to read the config.
     fixtures = compute_fixtures(root, root, {"pyproject": pyproject, "p2p_repo": lambda: repository})
     return CollectionReturn(fixtures, dict(all_checks()), dict(families()))  # type: ignore[arg-type]
 
@@ -203,13 +199,15 @@ def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
     check_folder(path)
     root = path.absolute()
     repository = Repository(root)
-    config = read_config(repository, f"{path / 'pyproject.toml'}")
+    where = f"{path / 'pyproject.toml'} [tool.poc2prod.lint]"
+    config = read_config(repository, where)
     collected = _collection(root, repository, options.all_families)
-    # Fixtures are computed once; the plugin's p2p_repo is the same object wherever it runs.
-    collected.fixtures["p2p_repo"] = repository
     known: dict[str, Any] = dict(collected.checks)
-    select = expand(options.select or config.get("select", []), known, "--select" if options.select else "select")
-    ignore = expand(options.ignore, known, "--ignore") | expand(config.get("ignore", []), known, "ignore")
+    if options.select:
+        select = expand(options.select, known, "--select")
+    else:
+        select = expand(config.get("select", []), known, f"{where} select")
+    ignore = expand(options.ignore, known, "--ignore") | expand(config.get("ignore", []), known, f"{where} ignore")
     _, results = process(root, select=select or frozenset({"*"}), extend_ignore=ignore, collected=collected)
     outcomes = {result.name: result for result in results}
     report = RepositoryReport(str(path))
