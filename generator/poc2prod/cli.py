@@ -288,15 +288,89 @@ def versions(
         typer.echo("")
 
 
+class LintFormat(str, Enum):
+    """How ``lint`` prints its results."""
+
+    table = "table"
+    json = "json"
+    github = "github"
+
+
+@app.command()
+@user_errors
+def lint(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Repositories to check (default: the current folder).")
+    ] = None,
+    output_format: Annotated[
+        LintFormat,
+        typer.Option("--format", help="table, json, or github (workflow annotations on the failing files)."),
+    ] = LintFormat.table,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these checks: an ID (P2P101) or a family (structure); repeatable."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these checks: an ID or a family; repeatable, comma-separated too."),
+    ] = None,
+    all_families: Annotated[
+        bool,
+        typer.Option("--all-families", help="Also run the checks of other repo-review plugins (sp-repo-review)."),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Repositories checked in parallel (default: min(4, CPUs))."),
+    ] = None,
+) -> None:
+    """Check that repositories follow the standard poc2prod layout (never changes a file).
+
+    Each check has an ID (P2P101...), a family and a docs page that tells the fix; checks
+    that cannot apply (no API, no Dockerfile, no notebooks) are "n/a". The linted
+    repository's pyproject.toml can set [tool.poc2prod.lint] select, ignore and
+    max-file-size-kb. repo-review PATH runs the same checks beside sp-repo-review's.
+
+    Exit code:
+    0 every selected check passed (or does not apply);
+    1 a check failed;
+    2 bad usage (not a folder, an unknown check or family).
+    """
+    from poc2prod.lint.engine import LintOptions, exit_code, lint_repositories
+
+    def split(values: list[str] | None) -> tuple[str, ...]:
+        return tuple(item.strip() for value in values or [] for item in value.split(",") if item.strip())
+
+    options = LintOptions(select=split(select), ignore=split(ignore), all_families=all_families)
+    targets = paths or [Path()]
+    with _progress(len(targets), "Linting", lambda report: f"{report.path}: {len(report.failed)} failed") as advance:
+        reports = lint_repositories(targets, options, jobs=jobs or _default_jobs(), on_result=advance)
+    if output_format is LintFormat.json:
+        from poc2prod.lint.output import print_json
+
+        print_json(reports)
+    elif output_format is LintFormat.github:
+        from poc2prod.lint.output import print_github
+
+        print_github(reports)
+    else:
+        from poc2prod.lint.output import print_table
+
+        print_table(reports)
+    raise typer.Exit(exit_code(reports))
+
+
 def _indent(text: str) -> str:
     return "\n".join(f"  {line}" if line else "" for line in text.splitlines())
 
 
 @contextlib.contextmanager
-def _progress(total: int, verb: str) -> Iterator[Callable[[Any], None]]:
+def _progress(
+    total: int, verb: str, describe: Callable[[Any], str] = lambda result: f"{result.project}: {result.status.value}"
+) -> Iterator[Callable[[Any], None]]:
     """Show progress on stderr while projects are processed: a live bar on a terminal, else nothing.
 
-    A single project shows none: its one-line outcome follows at once.
+    ``describe`` gives the line printed for each finished project. A single project shows
+    none: its one-line outcome follows at once.
     """
     from rich.console import Console
 
@@ -317,7 +391,7 @@ def _progress(total: int, verb: str) -> Iterator[Callable[[Any], None]]:
         task = progress.add_task(f"{verb} {total} projects", total=total)
 
         def advance(result: Any) -> None:
-            progress.console.print(f"{result.project}: {result.status.value}", markup=False, highlight=False)
+            progress.console.print(describe(result), markup=False, highlight=False)
             progress.advance(task)
 
         yield advance

@@ -1,0 +1,138 @@
+"""CI (P2P7xx): the tests run in CI, GitHub workflows hold least privilege and pinned actions.
+
+Not applicable without CI configuration (``.github/workflows/*.yml`` or
+``.gitlab-ci.yml``): a project may run its CI elsewhere. The GitHub-only checks are not
+applicable to GitLab CI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from poc2prod.lint.checks import Poc2ProdCheck, checks_of
+from poc2prod.lint.checks.structure import TEST_COMMAND
+from poc2prod.lint.repository import Repository
+
+_PINNED = re.compile(r"@[0-9a-f]{40}$")
+
+
+class Ci(Poc2ProdCheck):
+    short_family = "ci"
+
+
+def _jobs(workflow: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
+    if isinstance(jobs, dict):
+        for name, job in jobs.items():
+            if isinstance(job, dict):
+                yield str(name), job
+
+
+def _steps(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for step in job.get("steps") or []:
+        if isinstance(step, dict):
+            yield step
+
+
+def _script_lines(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [line for item in value for line in _script_lines(item)]
+    return []
+
+
+class P2P701(Ci):
+    """CI runs the tests"""
+
+    @classmethod
+    def check(cls, p2p_repo: Repository) -> bool | str | None:
+        """Run the test suite in CI on every push and merge request: a `run: python -m
+        pytest` step in a GitHub workflow, or a `script:` line of a `.gitlab-ci.yml` job."""
+        gitlab = p2p_repo.gitlab_ci
+        if not p2p_repo.workflows and gitlab is None:
+            return None
+        commands = [
+            str(step.get("run", "")) for w in p2p_repo.workflows.values() for _, j in _jobs(w) for step in _steps(j)
+        ]
+        for job in (gitlab or {}).values():
+            if isinstance(job, dict):
+                commands.extend(_script_lines(job.get("before_script")) + _script_lines(job.get("script")))
+        if any(TEST_COMMAND.search(command) for command in commands):
+            return True
+        where = ", ".join([*(f"`{name}`" for name in p2p_repo.workflows), *(["`.gitlab-ci.yml`"] if gitlab else [])])
+        return cls.fail(f"no test command (pytest, make test, tox, nox) in {where}")
+
+
+def _writes(permissions: Any) -> bool:
+    if isinstance(permissions, str):
+        return permissions.strip() == "write-all"
+    if isinstance(permissions, dict):
+        return any(str(value).strip() == "write" for value in permissions.values())
+    return False
+
+
+class P2P702(Ci):
+    """GitHub workflows grant least-privilege permissions"""
+
+    file = ".github/workflows"
+
+    @classmethod
+    def check(cls, p2p_repo: Repository) -> bool | str | None:
+        """Start every workflow with read-only `permissions:` (`contents: read`) and grant
+        a write scope only to the job that needs it (`packages: write` on the job that
+        pushes the image); never `write-all`."""
+        if not p2p_repo.workflows:
+            return None
+        problems = []
+        for name, workflow in p2p_repo.workflows.items():
+            if not isinstance(workflow, dict) or "permissions" not in workflow:
+                problems.append(f"`{name}` has no top-level `permissions:`")
+            elif _writes(workflow["permissions"]):
+                problems.append(f"`{name}` grants write access at the top level")
+            problems.extend(
+                f"`{name}` job `{job}` has `permissions: write-all`"
+                for job, body in _jobs(workflow)
+                if str(body.get("permissions", "")).strip() == "write-all"
+            )
+        return cls.fail("; ".join(problems)) if problems else True
+
+
+def unpinned_actions(workflow: Any) -> list[str]:
+    """The ``uses:`` of a workflow not pinned to a commit SHA (local and ``docker://`` are fine)."""
+    found = []
+    for _, job in _jobs(workflow):
+        uses = [job.get("uses"), *(step.get("uses") for step in _steps(job))]
+        for action in uses:
+            if not isinstance(action, str) or action.startswith(("./", "docker://")):
+                continue
+            if not _PINNED.search(action.strip()):
+                found.append(action)
+    return found
+
+
+class P2P703(Ci):
+    """GitHub actions pinned to a commit SHA"""
+
+    file = ".github/workflows"
+
+    @classmethod
+    def check(cls, p2p_repo: Repository) -> bool | str | None:
+        """Pin every action to the full 40-character commit SHA of a release, with the
+        version in a comment (`uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8
+        # v5.0.0`): a tag can be moved to other code, a SHA cannot."""
+        if not p2p_repo.workflows:
+            return None
+        found = [
+            f"`{action}` ({name})"
+            for name, workflow in p2p_repo.workflows.items()
+            for action in unpinned_actions(workflow)
+        ]
+        return cls.fail(f"not pinned: {', '.join(dict.fromkeys(found))}") if found else True
+
+
+def repo_review_checks() -> dict[str, type[Poc2ProdCheck]]:
+    """Entry point ``repo_review.checks``: the CI checks."""
+    return checks_of(P2P701, P2P702, P2P703)
