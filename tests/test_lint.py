@@ -241,8 +241,15 @@ def test_repo_review_shows_poc2prod_families_beside_sp_repo_review(project: Path
 
 def test_repo_review_config_ignores_a_check_under_both_commands(project: Path) -> None:
     (project / "LICENSE").unlink()
-    with (project / "pyproject.toml").open("a") as file:
-        file.write('\n[tool.repo-review]\nignore = ["P2P104", "PY003"]\n')
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "[tool.repo-review.ignore]\n" in text  # the render's opt-outs, with their reasons
+    pyproject.write_text(
+        text.replace(
+            "[tool.repo-review.ignore]\n",
+            '[tool.repo-review.ignore]\nP2P104 = "licensed elsewhere"\nPY003 = "licensed elsewhere"\n',
+        )
+    )
     done = subprocess.run(
         [str(Path(sys.executable).parent / "repo-review"), "--format", "json", "--select", "P2P", str(project)],
         capture_output=True,
@@ -250,8 +257,12 @@ def test_repo_review_config_ignores_a_check_under_both_commands(project: Path) -
         check=False,
     )
     assert done.returncode == 0, done.stdout
-    assert "P2P104" not in json.loads(done.stdout)["checks"]
-    assert "P2P104" not in results(project)
+    # A reasoned opt-out is reported as skipped with its reason, not as a failure.
+    skipped = json.loads(done.stdout)["checks"]["P2P104"]
+    assert (skipped["result"], skipped["skip_reason"]) == (None, "licensed elsewhere")
+    assert results(project)["P2P104"] == NOT_APPLICABLE
+    report = lint_repository(project, LintOptions(select=("P2P104",)))
+    assert report.results[0].message == "ignored: licensed elsewhere"
 
 
 # The command line.

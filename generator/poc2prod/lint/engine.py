@@ -209,6 +209,10 @@ def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
         select = expand(config.get("select", []), known, f"{where} select")
     ignore = expand(options.ignore, known, "--ignore") | expand(config.get("ignore", []), known, f"{where} ignore")
     _, results = process(root, select=select or frozenset({"*"}), extend_ignore=ignore, collected=collected)
+    if select:
+        # repo-review also returns the checks that [tool.repo-review] ignores with a reason,
+        # selected or not: a report shows only what was selected.
+        results = [result for result in results if result.name in select]
     outcomes = {result.name: result for result in results}
     report = RepositoryReport(str(path))
     for result in results:
