@@ -87,7 +87,8 @@ def new(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,
 ) -> None:
     """Render a new ML project into DEST from the poc2prod template."""
-    from poc2prod.project import check_destination, create_project, load_data_file, parse_data_pairs
+    from poc2prod.answers import load_data_file, parse_data_pairs
+    from poc2prod.project import check_destination, create_project
     from poc2prod.template import resolve_source
 
     check_destination(dest.expanduser().absolute())
@@ -147,7 +148,7 @@ def update(
     1 conflicts to resolve, or an update failed (that project was left as it was);
     2 a project was refused (not git, uncommitted changes, no answers file, ...).
     """
-    from poc2prod.project import parse_data_pairs
+    from poc2prod.answers import parse_data_pairs
     from poc2prod.update import UpdateOptions, exit_code, update_projects
 
     targets = paths or [Path()]
@@ -241,9 +242,8 @@ def versions(
     Run inside a project (or with --project), it lists the versions of that project's
     template and marks the one the project is at.
     """
-    from poc2prod.answers import read_answers
+    from poc2prod.answers import ANSWERS_FILE, read_answers
     from poc2prod.errors import BadInputError
-    from poc2prod.project import ANSWERS_FILE
     from poc2prod.template import resolve_source
     from poc2prod.versions import parse_version, template_versions
 

@@ -25,26 +25,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import re
 import shutil
 import stat
 import tempfile
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from poc2prod.answers import RecordedAnswers, project_folder, read_answers
+from poc2prod import engine
+from poc2prod.answers import ANSWERS_FILE, RecordedAnswers, project_folder, read_answers
 from poc2prod.errors import (
-    BadInputError,
     Poc2ProdError,
     ProjectError,
     TemplateSourceError,
     UpdateFailedError,
 )
-from poc2prod.project import ANSWERS_FILE
 from poc2prod.vcs import (
     GitCommandError,
     git,
@@ -64,8 +61,6 @@ from poc2prod.versions import (
     release_tags,
     require_known_version,
 )
-
-_REQUIRED = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
 
 
 class UpdateStatus(str, Enum):
@@ -315,9 +310,11 @@ def _update_in_clone(project: _Project, options: UpdateOptions, target_ref: str,
     if project.source != project.recorded.src_path:
         _relocate(clone, clone_project, project.source)
     old_render = work / "old"
-    _render(project.source, project.recorded.commit, project.recorded.answers, old_render)
+    engine.render_version(project.source, project.recorded.commit, project.recorded.answers, old_render)
 
-    to_version = _run_copier_update(clone_project, project, options, target_ref)
+    to_version = engine.merge_update(
+        clone_project, source=project.source, ref=target_ref, data=options.data, conflict=options.conflict
+    )
 
     kept = _keep_edited_files(clone, project, old_render)
     stayed_deleted = _stayed_deleted(clone, project, old_render, work / "new", to_version)
@@ -366,116 +363,6 @@ def _relocate(clone: Path, clone_project: Path, source: str) -> None:
     )
 
 
-def _copier_errors(source: str, ref: str) -> Callable[[Exception], Poc2ProdError | None]:
-    """Return a function that turns a Copier exception into a one-line user error."""
-
-    def translate(exc: Exception) -> Poc2ProdError | None:
-        from copier.errors import TaskError, UserMessageError
-        from plumbum import ProcessExecutionError
-
-        if isinstance(exc, ProcessExecutionError):
-            return TemplateSourceError(
-                f"template source {source!r} at {ref} cannot be read by git ({_last_line(exc.stderr)}): "
-                "check --to, or pass --template with the template's current location"
-            )
-        if isinstance(exc, TaskError):
-            return UpdateFailedError(
-                f"a migration or task of the template at {ref} failed ({_last_line(str(exc))}); "
-                "the project was left as it was: report it to the template's maintainers"
-            )
-        if isinstance(exc, ValueError) and str(exc).startswith("Unknown revision"):
-            return TemplateSourceError(
-                f"template source {source!r} has no tag, branch or commit {ref!r}: "
-                f"list its versions with poc2prod versions --template {source}"
-            )
-        if isinstance(exc, ValueError):
-            required = _REQUIRED.match(str(exc).strip())
-            if required is not None:
-                question = required["name"]
-                return BadInputError(
-                    f"the template at {ref} asks {question!r}, which has no default: "
-                    f"answer it with --data {question}=VALUE"
-                )
-        if isinstance(exc, (ValueError, UserMessageError)):
-            return BadInputError(f"the template at {ref} refused an answer: {_last_line(str(exc))}")
-        return None
-
-    return translate
-
-
-def _render(source: str, ref: str, answers: dict[str, Any], dest: Path) -> None:
-    """Render ``source`` at ``ref`` with ``answers`` into ``dest``, as Copier's update does for comparison.
-
-    Raises
-    ------
-    Poc2ProdError
-        Copier failed; see :func:`_copier_errors`.
-    """
-    from copier import run_copy
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            run_copy(
-                source,
-                dest,
-                data=answers,
-                vcs_ref=ref,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                skip_tasks=True,
-                unsafe=True,
-            )
-    except Exception as exc:
-        error = _copier_errors(source, ref)(exc)
-        if error is None:
-            raise
-        raise error from None
-
-
-def _run_copier_update(clone_project: Path, project: _Project, options: UpdateOptions, target_ref: str) -> str:
-    """Run Copier's update in the clone; return the template version it recorded.
-
-    Raises
-    ------
-    Poc2ProdError
-        An unknown question in ``data``, a question without default and answer, an
-        unreadable source or ref, a failed migration.
-    """
-    from copier import run_update
-
-    translate = _copier_errors(project.source, target_ref)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            worker = run_update(
-                clone_project,
-                data=dict(options.data),
-                vcs_ref=target_ref,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                conflict=options.conflict,
-                unsafe=True,
-            )
-    except Exception as exc:
-        error = translate(exc)
-        if error is None:
-            raise
-        raise error from None
-    # Copier ignores answers to questions it does not ask; a typo must not pass silently.
-    # Checked after the run, which is harmless: the clone is thrown away.
-    questions = worker.template.questions_data
-    unknown = sorted(set(options.data) - set(questions))
-    if unknown:
-        raise BadInputError(
-            f"unknown question(s) {', '.join(unknown)} in --data: "
-            f"the template at {target_ref} asks {', '.join(sorted(questions)) or 'none'}"
-        )
-    return read_answers(clone_project).commit
-
-
 def _keep_edited_files(clone: Path, project: _Project, old_render: Path) -> list[str]:
     """Restore, in the clone, the files the update deleted although the team had edited them.
 
@@ -519,7 +406,7 @@ def _stayed_deleted(clone: Path, project: _Project, old_render: Path, new_render
     if not candidates:
         return []
     answers = read_answers(clone / project.subdir if project.subdir else clone)
-    _render(project.source, to_version, answers.answers, new_render)
+    engine.render_version(project.source, to_version, answers.answers, new_render)
     return [
         relative
         for relative in candidates
@@ -678,11 +565,6 @@ def _restore(top: Path, head: str, written: list[str], tracked: set[str], create
     for folder in sorted(created_dirs, key=lambda p: len(p.parts), reverse=True):
         with contextlib.suppress(OSError):
             folder.rmdir()
-
-
-def _last_line(text: str | None) -> str:
-    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
-    return lines[-1] if lines else "no details"
 
 
 def update_projects(
