@@ -149,7 +149,8 @@ def update(
     2 a project was refused (not git, uncommitted changes, no answers file, ...).
     """
     from poc2prod.answers import parse_data_pairs
-    from poc2prod.update import UpdateOptions, exit_code, update_projects
+    from poc2prod.fleet import update_projects
+    from poc2prod.update import UpdateOptions, exit_code
 
     targets = paths or [Path()]
     options = UpdateOptions(
