@@ -100,6 +100,68 @@ def new(
     typer.echo(f"Next: cd {dest} && make install && make all   (or: python -m pip install -e '.[dev]')")
 
 
+@app.command()
+@user_errors
+def adopt(
+    path: Annotated[Path, typer.Argument(help="Folder of the git repository to bring under the template.")],
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take inferred answers and defaults as they are; ask nothing.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: key=value (repeatable); wins over what is inferred."),
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", help="YAML file of answers (question: answer); --data wins.")
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Template path or git URL (default: the bundled template).")
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template git tag, branch or commit (default: newest tag).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the answers and the files it would add and keep; write nothing.")
+    ] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit/--no-commit", help="Commit the files added (default), or only stage them.")
+    ] = True,
+) -> None:
+    """Bring an existing repository under the template, so that update and check work on it.
+
+    Answers are inferred where the repository states them (pyproject.toml, the package
+    folder, LICENSE, CI files, imports), or given with --data. Files the template has and
+    the repository lacks are added; files both have are kept as they are and listed as
+    diverged; .copier-answers.yml records the template version, and it is all committed.
+
+    Exit code:
+    0 adopted (or dry run);
+    1 writing or committing failed, and the repository was restored as it was;
+    2 refused (not a git repository, uncommitted changes, already a project, bad answer).
+    """
+    from poc2prod.adopt import adopt_project, lint_summary
+    from poc2prod.answers import load_data_file, parse_data_pairs
+    from poc2prod.report import print_adoption
+    from poc2prod.template import resolve_source
+
+    from_file = load_data_file(data_file) if data_file is not None else {}
+    from_pairs = parse_data_pairs(data or [])
+    given_from = {key: "--data-file" for key in from_file} | {key: "--data" for key in from_pairs}
+    source = resolve_source(template, vcs_ref)
+    adoption = adopt_project(
+        path,
+        source,
+        {**from_file, **from_pairs},
+        given_from=given_from,
+        defaults=defaults,
+        dry_run=dry_run,
+        commit=commit,
+    )
+    print_adoption(adoption, str(path))
+    if not dry_run:
+        lint_summary(path)
+
+
 class ConflictStyle(str, Enum):
     """How an update leaves a change it could not merge."""
 

@@ -1,4 +1,4 @@
-"""Copying an update from its throwaway clone into the project, all or nothing.
+"""Copying files into a project's work tree, all or nothing: an update from its clone, an adoption.
 
 The copy is journalled: every path written and every folder created is remembered, and
 if anything fails (a full disk, Ctrl-C) the project is put back as its ``HEAD`` had it,
@@ -11,6 +11,7 @@ import contextlib
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from poc2prod.errors import UpdateFailedError
@@ -31,18 +32,73 @@ def copy_back(clone: Path, project: CheckedProject, changed: list[str]) -> list[
     KeyboardInterrupt
         Re-raised after restoring the project.
     """
-    top, head = project.top, project.head
-    tracked = set(git_paths("ls-tree", "-r", "-z", "--name-only", head, "--", project.spec, cwd=clone))
+    tracked = set(git_paths("ls-tree", "-r", "-z", "--name-only", project.head, "--", project.spec, cwd=clone))
+    try:
+        return copy_into(
+            clone,
+            project.top,
+            project.head,
+            changed,
+            tracked=tracked,
+            finish=lambda: _copy_unmerged_entries(clone, project.top, project.spec),
+        )
+    except Exception as exc:
+        raise UpdateFailedError(
+            f"{project.path}: copying the update into the project failed ({exc}); the project was restored as it was"
+        ) from None
+
+
+def copy_into(
+    source: Path,
+    top: Path,
+    head: str,
+    paths: list[str],
+    *,
+    tracked: set[str],
+    finish: Callable[[], None] | None = None,
+) -> list[str]:
+    """Copy ``paths`` from the tree at ``source`` into the work tree at ``top``, all or nothing.
+
+    A path that exists in ``source`` is copied (file, mode or symlink); one that does not
+    is deleted from ``top``. ``finish`` runs last, inside the journal (to stage or commit
+    what was copied). If anything fails, every path written is put back as ``head`` has
+    it (or removed when ``head`` has none), and every folder created is removed.
+
+    Parameters
+    ----------
+    source : Path
+        Root of the tree to copy from, laid out as ``top``.
+    top : Path
+        Top of the git work tree to copy into.
+    head : str
+        The commit ``top`` is restored to on failure.
+    paths : list of str
+        Paths relative to ``top`` (and to ``source``).
+    tracked : set of str
+        Paths that ``head`` tracks. An untracked path that exists in ``top`` is an
+        ignored file of the team's (a clean tree has no other untracked files): it is
+        never overwritten.
+    finish : callable, optional
+        Last step, undone with the rest if it fails.
+
+    Returns
+    -------
+    list of str
+        The ignored files of the team's that were kept where ``source`` has a different file.
+
+    Raises
+    ------
+    BaseException
+        Whatever failed, re-raised after ``top`` was restored.
+    """
     written: list[str] = []
     created_dirs: list[Path] = []
     kept: list[str] = []
     try:
-        for path in changed:
-            src, dst = clone / path, top / path
+        for path in paths:
+            src, dst = source / path, top / path
             if os.path.lexists(src):
                 if path not in tracked and os.path.lexists(dst):
-                    # An ignored file of the team's (a clean tree has no other untracked
-                    # files) where the new version renders one: theirs wins.
                     if not _same_file(src, dst):
                         kept.append(path)
                     continue
@@ -53,14 +109,10 @@ def copy_back(clone: Path, project: CheckedProject, changed: list[str]) -> list[
                 written.append(path)
                 dst.unlink()
                 _remove_empty_parents(dst.parent, top)
-        _copy_unmerged_entries(clone, top, project.spec)
-    except BaseException as exc:
+        if finish is not None:
+            finish()
+    except BaseException:
         _restore(top, head, written, tracked, created_dirs)
-        if isinstance(exc, Exception):
-            raise UpdateFailedError(
-                f"{project.path}: copying the update into the project failed ({exc}); "
-                "the project was restored as it was"
-            ) from None
         raise
     return kept
 
@@ -117,7 +169,7 @@ def _copy_unmerged_entries(clone: Path, top: Path, spec: str) -> None:
 
 
 def _restore(top: Path, head: str, written: list[str], tracked: set[str], created_dirs: list[Path]) -> None:
-    """Put back the files :func:`_copy_back` touched: HEAD's version, or nothing when HEAD had none."""
+    """Put back the files :func:`copy_into` touched: HEAD's version, or nothing when HEAD had none."""
     restore = [path for path in written if path in tracked]
     for start in range(0, max(len(written), 1), 200):
         # reset drops the unmerged entries copied into the index; checkout puts HEAD's files back.

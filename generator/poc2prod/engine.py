@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -44,7 +44,7 @@ def create(
     *,
     defaults: bool,
     quiet: bool,
-    suggested: dict[str, Any] | None = None,
+    suggest: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> str:
     """Render the template into ``dest`` as a new project (Copier's copy).
 
@@ -60,10 +60,11 @@ def create(
         Take each unanswered question's default instead of asking on the terminal.
     quiet : bool
         Silence Copier's per-file output.
-    suggested : dict, optional
-        Answers found elsewhere (``adopt`` infers them from a repository): they replace
-        the template's defaults, so they are asked with that value offered, or taken as
-        they are with ``defaults``. Those the template does not ask are left out.
+    suggest : callable, optional
+        Called with the template's questions (``copier.yml``), before any is asked;
+        returns answers found elsewhere (``adopt`` infers them from a repository). They
+        replace the template's defaults: asked with that value offered, or taken as they
+        are with ``defaults``. Those the template does not ask are left out.
 
     Returns
     -------
@@ -84,7 +85,6 @@ def create(
             src_path=source.location,
             dst_path=dest,
             data=answers,
-            user_defaults=suggested or {},
             vcs_ref=source.vcs_ref,
             defaults=defaults,
             quiet=quiet,
@@ -93,7 +93,8 @@ def create(
     ):
         questions = worker.template.questions_data
         check_answers(answers, questions)
-        worker.user_defaults = {key: value for key, value in (suggested or {}).items() if key in questions}
+        if suggest is not None:
+            worker.user_defaults = {key: value for key, value in suggest(questions).items() if key in questions}
         if not defaults and not sys.stdin.isatty():
             raise BadInputError("no terminal to ask the questions on: pass --defaults (and --data key=value)")
         worker.run_copy()
@@ -217,6 +218,12 @@ def translate(exc: BaseException, operation: Operation, source: str, ref: str | 
             return TemplateSourceError(
                 f"template source {source!r}{' at ' + ref if ref else ''} "
                 f"cannot be read by git ({last_line(exc.stderr)}): check --template and --vcs-ref"
+            )
+        required = _REQUIRED.match(str(exc).strip()) if isinstance(exc, ValueError) else None
+        if required is not None:
+            question = required["name"]
+            return BadInputError(
+                f"the template asks {question!r}, which has no default: answer it with --data {question}=VALUE"
             )
         if isinstance(exc, (ValueError, UserMessageError, CopierError)):
             message = last_line(str(exc))

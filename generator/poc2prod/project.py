@@ -7,7 +7,6 @@ succeeded, so a bad answer or a broken template never leaves half a project behi
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ from poc2prod import engine
 from poc2prod.answers import answers_file_content
 from poc2prod.errors import DestinationError, Poc2ProdError, ToolMissingError, last_line
 from poc2prod.template import TemplateSource
+from poc2prod.vcs import commit_env
 
 
 def check_destination(dest: Path) -> None:
@@ -110,15 +110,10 @@ def _first_missing_ancestor(path: Path) -> Path | None:
 
 
 def _first_commit(project: Path, version: str) -> None:
-    env = dict(os.environ)
-    has_identity = subprocess.run(["git", "config", "user.email"], cwd=project, capture_output=True).returncode == 0
-    if not has_identity:
-        # Machines without a git identity (CI, containers) commit as the project's author,
-        # so the first commit never fails for lack of one.
-        answers = _recorded_answers(project)
-        for role in ("AUTHOR", "COMMITTER"):
-            env.setdefault(f"GIT_{role}_NAME", str(answers.get("author_name", "poc2prod")))
-            env.setdefault(f"GIT_{role}_EMAIL", str(answers.get("author_email", "poc2prod@localhost")))
+    answers = _recorded_answers(project)
+    env = commit_env(
+        project, str(answers.get("author_name", "poc2prod")), str(answers.get("author_email", "poc2prod@localhost"))
+    )
     message = f"Render project from the poc2prod template {version}".rstrip()
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", message]):
         done = subprocess.run(["git", *args], cwd=project, env=env, capture_output=True, text=True)
