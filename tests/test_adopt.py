@@ -92,7 +92,7 @@ def ccds(tmp_path: Path) -> Path:
             "LICENSE": MIT_TEXT,
             "README.md": "# churn\n\nOur churn model, CCDS layout.\n",
             "Makefile": "requirements:\n\tpip install -e .\n",
-            ".gitignore": "data/raw/*\n!data/raw/.gitkeep\n.venv/\n",
+            ".gitignore": "data/*\n!data/raw/\ndata/raw/*\n!data/raw/.gitkeep\n.venv/\n",
             ".github/workflows/ci.yml": "name: ci\non: push\njobs: {}\n",
             "churn/__init__.py": "",
             "churn/config.py": "from pathlib import Path\n\nDATA = Path('data')\n",
@@ -169,6 +169,9 @@ def test_a_cookiecutter_data_science_layout_is_adopted_without_changing_a_file(t
         "pyproject.toml",
     ]
     assert "1 file same as the template:" in lines  # models/.gitkeep
+    # The template's data/README.md falls under the team's data/* rule: not added, and said so.
+    assert "1 file not added, ignored by the repository's .gitignore:\n  data/README.md\n" in out
+    assert not (ccds / "data" / "README.md").exists()
     # Where each answer came from, and the note on the package outside src/.
     assert any("problem_type" in line and "churn/modeling/train.py (RandomForestRegressor)" in line for line in lines)
     assert any("python_version" in line and "requires-python '~=3.12'" in line for line in lines)

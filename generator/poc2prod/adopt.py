@@ -352,7 +352,9 @@ def _write(adoption: Adoption, repository: _Repository, render: Path, *, commit:
     made: list[str] = []
 
     def stage_and_commit() -> None:
-        git("add", "--", *paths, cwd=repository.top)
+        # --force for the answers file, which updates need even where a .gitignore covers it;
+        # every other path was checked against .gitignore already.
+        git("add", "--force", "--", *paths, cwd=repository.top)
         if not commit:
             return
         answers = {answer.question: answer.value for answer in adoption.answers}
