@@ -200,6 +200,8 @@ def test_a_project_between_releases_is_behind_when_the_branch_moved_on(tmp_path:
     commit_all(template, "after the release")
     project = new_project(template, tmp_path / "p", "HEAD")
     assert check_json(project)[0] == 0  # at the tip: ahead of v0.1.0, not behind
+    # update agrees with check: up to date, not refused as a commit after the newest release
+    assert update_project(project, UpdateOptions()).status.value == "up to date"
 
     (template / "README.md.jinja").write_text("# {{ name }}\n\nDev 2.\n")
     commit_all(template, "further")

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from poc2prod import update as update_module
+from poc2prod import copy_back as copy_back_module
 from poc2prod.cli import app
 from poc2prod.update import UpdateOptions, UpdateStatus, update_project
 from tests.update_support import (
@@ -510,7 +510,7 @@ def test_an_interrupted_copy_back_restores_the_project(
     def interrupt(*args: object) -> None:
         raise interruption
 
-    monkeypatch.setattr(update_module, "_copy_unmerged_entries", interrupt)
+    monkeypatch.setattr(copy_back_module, "_copy_unmerged_entries", interrupt)
     if isinstance(interruption, KeyboardInterrupt):
         with pytest.raises(KeyboardInterrupt):
             update_project(project, UpdateOptions(to="v2.0.0"))

@@ -13,16 +13,9 @@ from typing import Any
 
 from poc2prod.answers import project_folder, read_answers
 from poc2prod.errors import Poc2ProdError
+from poc2prod.standing import project_standing
 from poc2prod.vcs import repository_top, unresolved_conflicts
-from poc2prod.versions import (
-    commit_id,
-    head_of,
-    list_tags,
-    parse_version,
-    recorded_version,
-    release_tags,
-    require_known_version,
-)
+from poc2prod.versions import list_tags
 
 
 @dataclass
@@ -116,39 +109,11 @@ def check_project(
         if result.source not in cache:
             cache[result.source] = list_tags(result.source)
         all_tags = cache[result.source]
-        require_known_version(str(path), recorded.commit, lambda: all_tags)
-        tags = release_tags(all_tags)
-        result.newest = tags[-1] if tags else None
-        current = recorded_version(recorded.commit, lambda: all_tags)
-        newest = parse_version(result.newest or "")
-        if newest is not None and (current is None or newest > current):
-            # A newer release, or a commit id that no version orders against a release: "behind".
-            result.behind = True
-        elif current is None or current.is_postrelease or current.local is not None:
-            # No newer release, and the project is at a commit between releases (``v0.1.0-3-gabc1234``)
-            # or of an untagged template (``abc1234``): it is behind if the default branch moved on.
-            _compare_with_head(result, recorded.commit, tagged=newest is not None)
+        standing = project_standing(str(path), recorded.commit, result.source, lambda: all_tags)
+        result.newest, result.behind, result.hint = standing.newest, standing.behind, standing.hint
     except Poc2ProdError as exc:
         result.error = exc.message
     return result
-
-
-def _compare_with_head(result: ProjectCheck, commit: str, *, tagged: bool) -> None:
-    """Mark ``result`` behind when the template's default branch (``HEAD``) is not ``commit``."""
-    assert result.source is not None
-    recorded = commit_id(commit)
-    head = head_of(result.source)
-    if head is None or (recorded is not None and head.startswith(recorded)):
-        if head is not None and not tagged:
-            result.newest = f"HEAD ({head[:7]})"  # an untagged template's newest is its HEAD
-        return
-    result.behind = True
-    result.newest = f"HEAD ({head[:7]})"
-    result.hint = (
-        f"the template's default branch moved on since {commit} "
-        + ("and has no newer version tag" if tagged else "and has no version tags")
-        + ": update with --to HEAD, or tag a release of the template"
-    )
 
 
 def check_projects(paths: Iterable[Path], *, template: str | None = None) -> list[ProjectCheck]:

@@ -87,7 +87,8 @@ def new(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,
 ) -> None:
     """Render a new ML project into DEST from the poc2prod template."""
-    from poc2prod.project import check_destination, create_project, load_data_file, parse_data_pairs
+    from poc2prod.answers import load_data_file, parse_data_pairs
+    from poc2prod.project import check_destination, create_project
     from poc2prod.template import resolve_source
 
     check_destination(dest.expanduser().absolute())
@@ -97,6 +98,68 @@ def new(
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
     typer.echo(f"Next: cd {dest} && make install && make all   (without make: the Commands table in README.md)")
+
+
+@app.command()
+@user_errors
+def adopt(
+    path: Annotated[Path, typer.Argument(help="Folder of the git repository to bring under the template.")],
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take inferred answers and defaults as they are; ask nothing.")
+    ] = False,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a question: key=value (repeatable); wins over what is inferred."),
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", help="YAML file of answers (question: answer); --data wins.")
+    ] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Template path or git URL (default: the bundled template).")
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template git tag, branch or commit (default: newest tag).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the answers and the files it would add and keep; write nothing.")
+    ] = False,
+    commit: Annotated[
+        bool, typer.Option("--commit/--no-commit", help="Commit the files added (default), or only stage them.")
+    ] = True,
+) -> None:
+    """Bring an existing repository under the template, so that update and check work on it.
+
+    Answers are inferred where the repository states them (pyproject.toml, the package
+    folder, LICENSE, CI files, imports), or given with --data. Files the template has and
+    the repository lacks are added; files both have are kept as they are and listed as
+    diverged; .copier-answers.yml records the template version, and it is all committed.
+
+    Exit code:
+    0 adopted (or dry run);
+    1 writing or committing failed, and the repository was restored as it was;
+    2 refused (not a git repository, uncommitted changes, already a project, bad answer).
+    """
+    from poc2prod.adopt import adopt_project, lint_summary
+    from poc2prod.answers import load_data_file, parse_data_pairs
+    from poc2prod.report import print_adoption
+    from poc2prod.template import resolve_source
+
+    from_file = load_data_file(data_file) if data_file is not None else {}
+    from_pairs = parse_data_pairs(data or [])
+    given_from = {key: "--data-file" for key in from_file} | {key: "--data" for key in from_pairs}
+    source = resolve_source(template, vcs_ref)
+    adoption = adopt_project(
+        path,
+        source,
+        {**from_file, **from_pairs},
+        given_from=given_from,
+        defaults=defaults,
+        dry_run=dry_run,
+        commit=commit,
+    )
+    print_adoption(adoption, str(path))
+    if not dry_run:
+        lint_summary(path)
 
 
 class ConflictStyle(str, Enum):
@@ -147,8 +210,9 @@ def update(
     1 conflicts to resolve, or an update failed (that project was left as it was);
     2 a project was refused (not git, uncommitted changes, no answers file, ...).
     """
-    from poc2prod.project import parse_data_pairs
-    from poc2prod.update import UpdateOptions, exit_code, update_projects
+    from poc2prod.answers import parse_data_pairs
+    from poc2prod.fleet import update_projects
+    from poc2prod.update import UpdateOptions, exit_code
 
     targets = paths or [Path()]
     options = UpdateOptions(
@@ -241,9 +305,8 @@ def versions(
     Run inside a project (or with --project), it lists the versions of that project's
     template and marks the one the project is at.
     """
-    from poc2prod.answers import read_answers
+    from poc2prod.answers import ANSWERS_FILE, read_answers
     from poc2prod.errors import BadInputError
-    from poc2prod.project import ANSWERS_FILE
     from poc2prod.template import resolve_source
     from poc2prod.versions import parse_version, template_versions
 

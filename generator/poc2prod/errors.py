@@ -50,3 +50,15 @@ class UpdateFailedError(Poc2ProdError):
     """An update failed part-way (a migration, a template error) and the project was restored as it was."""
 
     exit_code = 1
+
+
+class AdoptFailedError(Poc2ProdError):
+    """Adopting a repository failed while writing or committing, and the repository was restored as it was."""
+
+    exit_code = 1
+
+
+def last_line(text: str | None) -> str:
+    """Return the last non-blank line of a tool's output (the one that says what failed), or ``no details``."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "no details"

@@ -1,4 +1,4 @@
-"""How the results of ``update`` and ``check`` are shown: one line for one project, a table for a fleet.
+"""How the results of ``update``, ``check`` and ``adopt`` are shown: one line for one project, a table for a fleet.
 
 Errors and progress go to stderr; results to stdout, so ``--json`` output and diffs can be
 piped.
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from poc2prod.adopt import Adoption
 from poc2prod.check import ProjectCheck
 from poc2prod.update import UpdateResult, UpdateStatus
 
@@ -137,3 +138,44 @@ def print_checks(checks: list[ProjectCheck]) -> None:
             typer.echo(_error_line(check.project, check.error), err=True)
         elif check.hint is not None:
             typer.echo(f"{check.project}: {check.hint}")
+
+
+def print_adoption(adoption: Adoption, project: str) -> None:
+    """Print what adopting a repository did: the answers and where each came from, then the files."""
+    verb = "would be adopted" if adoption.dry_run else "adopted"
+    typer.echo(f"{project}: {verb} under the template {adoption.source} at {adoption.version}")
+    table = Table(title="answers")
+    for column in ("question", "answer", "from"):
+        table.add_column(column, overflow="fold")
+    for answer in adoption.answers:
+        origin = f"{answer.origin}: {answer.source}" if answer.source else answer.origin
+        table.add_row(Text(answer.question), Text(answer.value), Text(origin))
+    console = _console()
+    console.print(table)
+    if adoption.notes:
+        typer.echo("Notes:")
+        for note in adoption.notes:
+            typer.echo(f"  {note}")
+    added = "would be added" if adoption.dry_run else "added"
+    sections = (
+        (f"{added} (the template has them, the repository lacked them)", adoption.added),
+        ("diverged from the template (the repository's own, kept as they are)", adoption.diverged),
+        ("same as the template", adoption.same),
+        ("not added, ignored by the repository's .gitignore", adoption.ignored),
+    )
+    for title, paths in sections:
+        if paths:
+            typer.echo(f"{len(paths)} {'file' if len(paths) == 1 else 'files'} {title}:")
+            for path in paths:
+                typer.echo(f"  {path}")
+    if adoption.dry_run:
+        typer.echo("Dry run: nothing was written.")
+        return
+    if adoption.commit is not None:
+        typer.echo(f'Committed {adoption.commit} "{adoption.message}".')
+    else:
+        typer.echo("Staged, not committed: review and commit them (git commit), then poc2prod update works.")
+    typer.echo(
+        f"From now on poc2prod update merges each new template version into this repository, from {adoption.version}; "
+        "the diverged files take the template's changes where they do not clash with yours."
+    )

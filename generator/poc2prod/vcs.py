@@ -39,6 +39,22 @@ class GitCommandError(Exception):
         self.stderr = stderr
 
 
+def commit_env(cwd: Path, name: str, email: str) -> dict[str, str]:
+    """Return the environment for a commit in ``cwd``, with ``name`` and ``email`` where git has no identity.
+
+    Machines without a git identity (CI, containers) commit as the project's author, so a
+    commit poc2prod makes for the user never fails for lack of one; a configured identity
+    (``user.email``, or ``GIT_AUTHOR_*`` set) is left alone.
+    """
+    env = dict(os.environ)
+    has_identity = subprocess.run(["git", "config", "user.email"], cwd=cwd, capture_output=True).returncode == 0
+    if not has_identity:
+        for role in ("AUTHOR", "COMMITTER"):
+            env.setdefault(f"GIT_{role}_NAME", name)
+            env.setdefault(f"GIT_{role}_EMAIL", email)
+    return env
+
+
 def git_bytes(
     *args: str, cwd: Path, stdin: bytes | None = None, identity: bool = False, ok_codes: tuple[int, ...] = (0,)
 ) -> bytes:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from poc2prod.answers import ANSWERS_FILE
 from poc2prod.errors import ProjectError, TemplateSourceError
-from poc2prod.project import ANSWERS_FILE
 from poc2prod.template import is_url
 from poc2prod.vcs import GitCommandError, git, git_bytes, repository_top
 

@@ -1,0 +1,262 @@
+"""The engine that renders and merges: Copier, behind one adapter.
+
+Every call poc2prod makes into Copier goes through this module: rendering a new project
+(``new``, ``adopt``), rendering one template version for comparison, and Copier's
+three-way merge (``update``). It is also the one place where Copier's exceptions become
+poc2prod's one-line errors, so the same failure reads the same whichever command met it.
+
+Copier is imported inside the functions, never at module level: importing it costs about
+half a second, which ``poc2prod --help`` must not pay.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from poc2prod.answers import check_answers, read_answers
+from poc2prod.errors import (
+    BadInputError,
+    Poc2ProdError,
+    TemplateSourceError,
+    UpdateFailedError,
+    last_line,
+)
+from poc2prod.template import TemplateSource
+
+#: What the user was doing when Copier failed: it decides which options the fix names.
+#: ``create`` renders from ``--template``/``--vcs-ref`` (``new``, ``adopt``); ``update``
+#: renders or merges a version the project records or ``--to`` names.
+Operation = Literal["create", "update"]
+
+_REQUIRED = re.compile(r'^Question "(?P<name>[^"]+)" is required$')
+
+
+def create(
+    dest: Path,
+    source: TemplateSource,
+    answers: dict[str, Any],
+    *,
+    defaults: bool,
+    quiet: bool,
+    suggest: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> str:
+    """Render the template into ``dest`` as a new project (Copier's copy).
+
+    Parameters
+    ----------
+    dest : Path
+        Folder to render into.
+    source : TemplateSource
+        Template location and git ref.
+    answers : dict
+        Answers the user gave; each must be a question of the template.
+    defaults : bool
+        Take each unanswered question's default instead of asking on the terminal.
+    quiet : bool
+        Silence Copier's per-file output.
+    suggest : callable, optional
+        Called with the template's questions (``copier.yml``), before any is asked;
+        returns answers found elsewhere (``adopt`` infers them from a repository). They
+        replace the template's defaults: asked with that value offered, or taken as they
+        are with ``defaults``. Those the template does not ask are left out.
+
+    Returns
+    -------
+    str
+        Template version (git describe of the template commit) recorded in the answers file.
+
+    Raises
+    ------
+    BadInputError
+        An unknown question, an invalid answer, no terminal to ask on, or cancelled.
+    TemplateSourceError
+        The source or the ref cannot be read.
+    """
+    worker_class = _worker_class()
+    with (
+        _translated("create", source.location, source.vcs_ref),
+        worker_class(
+            src_path=source.location,
+            dst_path=dest,
+            data=answers,
+            vcs_ref=source.vcs_ref,
+            defaults=defaults,
+            quiet=quiet,
+            overwrite=True,
+        ) as worker,
+    ):
+        questions = worker.template.questions_data
+        check_answers(answers, questions)
+        if suggest is not None:
+            worker.user_defaults = {key: value for key, value in suggest(questions).items() if key in questions}
+        if not defaults and not sys.stdin.isatty():
+            raise BadInputError("no terminal to ask the questions on: pass --defaults (and --data key=value)")
+        worker.run_copy()
+        return str(worker.template.commit or worker.template.version or "")
+
+
+def render_version(source: str, ref: str, answers: dict[str, Any], dest: Path) -> None:
+    """Render ``source`` at ``ref`` with recorded ``answers`` into ``dest``, as Copier's update does to compare.
+
+    Tasks are skipped; the template is trusted (its migrations must run for an update).
+
+    Raises
+    ------
+    Poc2ProdError
+        Copier failed: an unreadable source or ref, a question without answer or default,
+        an answer the template refuses.
+    """
+    from copier import run_copy
+
+    with _quiet_warnings(), _translated("update", source, ref):
+        run_copy(
+            source,
+            dest,
+            data=answers,
+            vcs_ref=ref,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            skip_tasks=True,
+            unsafe=True,
+        )
+
+
+def merge_update(
+    project: Path, *, source: str, ref: str, data: dict[str, str], conflict: Literal["inline", "rej"]
+) -> str:
+    """Run Copier's three-way update of the project in ``project`` to ``ref``; return the version it recorded.
+
+    ``project`` must be a throwaway copy: answers to questions the template does not ask
+    are refused only after the run.
+
+    Raises
+    ------
+    Poc2ProdError
+        An unknown question in ``data``, a question without default and answer, an
+        unreadable source or ref, a failed migration.
+    """
+    from copier import run_update
+
+    with _quiet_warnings(), _translated("update", source, ref):
+        worker = run_update(
+            project,
+            data=dict(data),
+            vcs_ref=ref,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            conflict=conflict,
+            unsafe=True,
+        )
+    # Copier ignores answers to questions it does not ask; a typo must not pass silently.
+    questions = worker.template.questions_data
+    unknown = sorted(set(data) - set(questions))
+    if unknown:
+        raise BadInputError(
+            f"unknown question(s) {', '.join(unknown)} in --data: "
+            f"the template at {ref} asks {', '.join(sorted(questions)) or 'none'}"
+        )
+    return read_answers(project).commit
+
+
+def _worker_class() -> Any:
+    with warnings.catch_warnings():
+        # Worker is Copier's documented engine class; 9.19 warns on importing it from the
+        # top-level package. The range pinned in pyproject.toml keeps it available.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from copier import Worker
+    return Worker
+
+
+@contextmanager
+def _quiet_warnings() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextmanager
+def _translated(operation: Operation, source: str, ref: str | None) -> Iterator[None]:
+    """Turn any Copier exception raised inside into a one-line :class:`Poc2ProdError`."""
+    try:
+        yield
+    except Poc2ProdError:
+        raise
+    except (Exception, KeyboardInterrupt) as exc:  # Copier's "cancelled" is a KeyboardInterrupt
+        error = translate(exc, operation, source, ref)
+        if error is None:
+            raise
+        raise error from None
+
+
+def translate(exc: BaseException, operation: Operation, source: str, ref: str | None) -> Poc2ProdError | None:
+    """Return the one-line user error for a Copier exception, or ``None`` for one that is a bug.
+
+    Parameters
+    ----------
+    exc : BaseException
+        What Copier (or git under it) raised.
+    operation : {"create", "update"}
+        What the user was doing, which decides the options the fix names.
+    source, ref : str
+        The template source and the git ref being rendered.
+    """
+    from copier.errors import CopierAnswersInterrupt, CopierError, TaskError, UserMessageError
+    from plumbum import ProcessExecutionError
+
+    if operation == "create":
+        if isinstance(exc, CopierAnswersInterrupt):
+            return BadInputError("cancelled while answering the questions: nothing was written")
+        if isinstance(exc, ProcessExecutionError):
+            return TemplateSourceError(
+                f"template source {source!r}{' at ' + ref if ref else ''} "
+                f"cannot be read by git ({last_line(exc.stderr)}): check --template and --vcs-ref"
+            )
+        required = _REQUIRED.match(str(exc).strip()) if isinstance(exc, ValueError) else None
+        if required is not None:
+            question = required["name"]
+            return BadInputError(
+                f"the template asks {question!r}, which has no default: answer it with --data {question}=VALUE"
+            )
+        if isinstance(exc, (ValueError, UserMessageError, CopierError)):
+            message = last_line(str(exc))
+            if message.startswith("Unknown revision"):
+                return TemplateSourceError(
+                    f"template source {source!r} has no ref {ref!r}: "
+                    "pass an existing tag, branch or commit with --vcs-ref"
+                )
+            message = message.removeprefix("Validation error for question ")
+            return BadInputError(f"invalid answer: {message}")
+        return None
+    if isinstance(exc, ProcessExecutionError):
+        return TemplateSourceError(
+            f"template source {source!r} at {ref} cannot be read by git ({last_line(exc.stderr)}): "
+            "check --to, or pass --template with the template's current location"
+        )
+    if isinstance(exc, TaskError):
+        return UpdateFailedError(
+            f"a migration or task of the template at {ref} failed ({last_line(str(exc))}); "
+            "the project was left as it was: report it to the template's maintainers"
+        )
+    if isinstance(exc, ValueError) and str(exc).startswith("Unknown revision"):
+        return TemplateSourceError(
+            f"template source {source!r} has no tag, branch or commit {ref!r}: "
+            f"list its versions with poc2prod versions --template {source}"
+        )
+    if isinstance(exc, ValueError):
+        required = _REQUIRED.match(str(exc).strip())
+        if required is not None:
+            question = required["name"]
+            return BadInputError(
+                f"the template at {ref} asks {question!r}, which has no default: answer it with --data {question}=VALUE"
+            )
+    if isinstance(exc, (ValueError, UserMessageError)):
+        return BadInputError(f"the template at {ref} refused an answer: {last_line(str(exc))}")
+    return None
