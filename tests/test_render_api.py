@@ -192,11 +192,3 @@ def test_penguins_regression_is_served_logged_evaluated_and_monitored(
     assert drift["outside_range"] == 0.0  # the example record is a training-range bird
     assert set(drift["drifted"]) >= {"bill_length_mm", "island", "species"}
     assert (project / "reports" / "drift.md").is_file()
-
-
-@pytest.mark.slow
-def test_a_project_without_the_api_passes_its_checks(render: Callable[..., Path]) -> None:
-    project = render("plain", project_name="Wine Class", problem_type="multiclass", python_version="3.10", api="none")
-    assert not (project / "src" / "wine_class" / "api.py").exists()
-    tests = lint_and_test(project)
-    assert "failed" not in tests and " passed" in tests

@@ -67,7 +67,7 @@ class P2P103(Structure):
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str:
-        """Write a README.md that shows how to install the project (`pip install -e ".[dev]"`,
+        """Write a README.md that shows how to install the project (`pip install --group dev -e .`,
         `make install`, `uv sync`...) and how to run its tests (`pytest`, `make test`...)."""
         name = p2p_repo.first_file(*README_NAMES)
         if name is None:
