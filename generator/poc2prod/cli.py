@@ -30,6 +30,21 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: The answer and template options of the commands that render (``new``, ``adopt``).
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", "-d", help="Answer a question: key=value (repeatable), e.g. problem_type=multiclass."),
+]
+DataFileOption = Annotated[
+    Path | None, typer.Option("--data-file", help="YAML file of answers (question: answer); --data wins.")
+]
+TemplateOption = Annotated[
+    str | None, typer.Option("--template", help="Template path or git URL (default: the bundled template).")
+]
+VcsRefOption = Annotated[
+    str | None, typer.Option("--vcs-ref", help="Template git tag, branch or commit (default: newest tag).")
+]
+
 
 def user_errors(func: F) -> F:
     """Print a :class:`Poc2ProdError` as one line on stderr and exit with its code."""
@@ -70,19 +85,10 @@ def new(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Use the default of every question not answered.")
     ] = False,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", help="Answer a question: key=value (repeatable), e.g. problem_type=multiclass."),
-    ] = None,
-    data_file: Annotated[
-        Path | None, typer.Option("--data-file", help="YAML file of answers (question: answer); --data wins.")
-    ] = None,
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template path or git URL (default: the bundled template).")
-    ] = None,
-    vcs_ref: Annotated[
-        str | None, typer.Option("--vcs-ref", help="Template git tag, branch or commit (default: newest tag).")
-    ] = None,
+    data: DataOption = None,
+    data_file: DataFileOption = None,
+    template: TemplateOption = None,
+    vcs_ref: VcsRefOption = None,
     git: Annotated[bool, typer.Option("--git/--no-git", help="Make DEST a git repository with a first commit.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Do not list the files written.")] = False,
 ) -> None:
@@ -107,19 +113,10 @@ def adopt(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Take inferred answers and defaults as they are; ask nothing.")
     ] = False,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", help="Answer a question: key=value (repeatable); wins over what is inferred."),
-    ] = None,
-    data_file: Annotated[
-        Path | None, typer.Option("--data-file", help="YAML file of answers (question: answer); --data wins.")
-    ] = None,
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template path or git URL (default: the bundled template).")
-    ] = None,
-    vcs_ref: Annotated[
-        str | None, typer.Option("--vcs-ref", help="Template git tag, branch or commit (default: newest tag).")
-    ] = None,
+    data: DataOption = None,
+    data_file: DataFileOption = None,
+    template: TemplateOption = None,
+    vcs_ref: VcsRefOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the answers and the files it would add and keep; write nothing.")
     ] = False,
