@@ -515,3 +515,27 @@ def test_adopt_help_does_not_import_copier() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_a_license_the_template_does_not_offer_is_not_replaced_by_a_default(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    repo = tmp_path / "gpl"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "gpl"\nversion = "1"\nlicense = "GPL-3.0-only"\n')
+    run_git("init", "-q", "-b", "main", cwd=repo)
+    run_git("add", "-A", cwd=repo)
+    run_git("commit", "-qm", "GPL project", cwd=repo)
+    before = tree_digest(repo)
+
+    code, _, err = cli("adopt", repo, "--defaults", "--template", template_repo)
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "error: license: pyproject.toml says 'GPL-3.0-only', which is none of MIT, Apache-2.0, BSD-3-Clause, "
+        "Proprietary: give --data license=VALUE (one the template offers); nothing was written"
+    ]
+    assert tree_digest(repo) == before
+
+    code, _, err = cli("adopt", repo, "--defaults", "--template", template_repo, "--data", "license=Proprietary")
+    assert code == 0, err
+    assert answers_of(repo)["license"] == "Proprietary"

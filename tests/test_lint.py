@@ -611,3 +611,73 @@ def test_ci_lint_step_installs_poc2prod_at_the_recorded_version(
         f"python -m pip install poc2prod @ {installed}",
         f"poc2prod lint {lint} .".replace("  ", " "),
     ]
+
+
+# Malformed files: the repository's, so any parsed value may have any shape.
+
+WORKFLOW = ".github/workflows/ci.yml"
+#: (file, content, the check that reports it): every kind of file a check parses, broken
+#: as text (does not parse) or as shape (parses, but a table stands where a list is, ...).
+MALFORMED = [
+    ("pyproject.toml", b"x = = 1\n", "P2P201"),
+    ("pyproject.toml", b'[project]\nname = "caf\xe9"\n', "P2P201"),  # not UTF-8
+    ("pyproject.toml", b'project = "x"\n', "P2P201"),
+    ("pyproject.toml", b'tool = "x"\n[project]\nname = "x"\n', "P2P201"),
+    (WORKFLOW, b"on: push\npermissions: {}\njobs: {a: {steps: 5}}\n", "P2P701"),
+    (WORKFLOW, b"on: push\njobs: 5\n", "P2P701"),
+    (WORKFLOW, b"on: push\njobs: {a: {steps: [5, {uses: 7, with: 3}], strategy: {matrix: 4}}}\n", "P2P701"),
+    (WORKFLOW, b"[\n", "P2P701"),
+    (WORKFLOW, b"\x89PNG\r\n\x1a\n\x00\x00", "P2P701"),
+    ("deploy/k8s/base/deployment.yaml", b"kind: Deployment\nspec: {template: {spec: {containers: 5}}}\n", None),
+    ("deploy/k8s/base/deployment.yaml", b"kind: Deployment\nspec: 7\n", None),
+    ("notebooks/01_use_case_and_data.ipynb", b"{not json", "P2P401"),
+    ("notebooks/01_use_case_and_data.ipynb", b'{"cells": 5}', None),
+    (".copier-answers.yml", b"- a list\n", "P2P301"),
+    (".copier-answers.yml", b"_src_path: [\n", "P2P301"),
+    ("Dockerfile", b"\x00\xff garbage\nUSER\n", None),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "fails"), MALFORMED, ids=[f"{m[0]}-{i}" for i, m in enumerate(MALFORMED)])
+def test_a_malformed_file_fails_its_check_never_the_run(
+    project: Path, name: str, content: bytes, fails: str | None
+) -> None:
+    (project / name).parent.mkdir(parents=True, exist_ok=True)
+    (project / name).write_bytes(content)
+    done = run_cli("lint", "--format", "json", str(project))
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)["repositories"][0]
+    assert report["error"] == ""
+    assert len(report["checks"]) == len(ALL_IDS)
+    if fails is not None:
+        assert fails in [check["id"] for check in report["checks"] if check["result"] == FAIL]
+
+
+def test_one_broken_repository_does_not_stop_a_fleet(rendered: Path, tmp_path: Path) -> None:
+    for name in ("alpha", "broken", "gamma"):
+        shutil.copytree(rendered, tmp_path / name, symlinks=True)
+    (tmp_path / "broken" / "pyproject.toml").write_text("x = = 1\n")
+    # sp-repo-review's checks raise on a workflow that is not YAML: contained, said, exit 1.
+    (tmp_path / "gamma" / WORKFLOW).write_text("[\n")
+    done = run_cli(
+        "lint", "--all-families", "--jobs", "2", "--format", "json", "alpha", "broken", "gamma", cwd=tmp_path
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1
+    reports = {report["path"]: report for report in json.loads(done.stdout)["repositories"]}
+    assert reports["alpha"]["error"] == "" and reports["alpha"]["failed"] == 0
+    assert "P2P201" in [check["id"] for check in reports["broken"]["checks"] if check["result"] == FAIL]
+    assert reports["gamma"]["error"].startswith("a check could not run (")
+    assert reports["gamma"]["checks"] == []
+    table = run_cli("lint", "--all-families", "gamma", cwd=tmp_path)
+    assert table.returncode == 1
+    assert "gamma: error: a check could not run (" in table.stdout
+
+
+def test_a_tag_only_workflow_that_runs_pytest_does_not_count_as_ci_tests(project: Path) -> None:
+    # The release workflow runs pytest on pushed tags; the changes under review are untested.
+    ci = project / WORKFLOW
+    ci.write_text(ci.read_text().replace("python -m pytest", "echo no tests"))
+    assert "python -m pytest" in (project / ".github" / "workflows" / "release.yml").read_text()
+    assert failures(project) == ["P2P701"]

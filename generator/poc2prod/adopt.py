@@ -35,7 +35,7 @@ from typing import Any
 from poc2prod import engine
 from poc2prod.answers import ANSWERS_FILE, answers_file_content
 from poc2prod.copy_back import copy_into
-from poc2prod.errors import AdoptFailedError, BadInputError, ProjectError, TemplateSourceError, last_line
+from poc2prod.errors import AdoptFailedError, BadInputError, Poc2ProdError, ProjectError, TemplateSourceError, last_line
 from poc2prod.inference import Inference, infer_answers
 from poc2prod.template import TemplateSource
 from poc2prod.vcs import (
@@ -200,6 +200,15 @@ def adopt_project(
             engine.create(rendered, source, given, defaults=defaults, quiet=True, suggest=suggest)
         except BadInputError as exc:
             raise _named_inference(exc, inference, given) from None
+        contradicted = sorted(set(inference.unoffered) - set(given))
+        if defaults and contradicted:
+            # A default would contradict what the repository states (an MIT LICENSE added
+            # to a GPL project): the team chooses.
+            question = contradicted[0]
+            raise BadInputError(
+                f"{question}: {inference.unoffered[question]}: give --data {question}=VALUE "
+                "(one the template offers); nothing was written"
+            )
         recorded = answers_file_content(rendered)
         if not isinstance(recorded, dict) or not recorded.get("_commit"):
             raise TemplateSourceError(
@@ -398,7 +407,14 @@ def lint_summary(path: Path) -> list[str]:
 
     from poc2prod.lint.engine import LintOptions, lint_repository
 
-    report = lint_repository(path, LintOptions())
+    try:
+        report = lint_repository(path, LintOptions())
+    except Poc2ProdError as exc:  # e.g. the repository's [tool.poc2prod.lint] is invalid
+        typer.echo(f"poc2prod lint could not run: {exc}")
+        return []
+    if report.error:
+        typer.echo(f"poc2prod lint could not run: {report.error}")
+        return []
     failed = report.failed
     if not failed:
         typer.echo(f"poc2prod lint: every check passes ({report.count('n/a')} not applicable).")

@@ -86,10 +86,14 @@ class Inference:
         One per question answered, in the order found.
     notes : list of str
         What was seen but not inferred, and the ``--data`` that would say it.
+    unoffered : dict of str to str
+        Questions the repository answers with a value the template does not offer
+        (a GPL license), with the note that says so: a default would contradict it.
     """
 
     answers: list[InferredAnswer] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unoffered: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, str]:
         """Return the answers as ``question: value``."""
@@ -154,12 +158,17 @@ class _Reader:
             return
         choices = _choices(self.questions[question])
         if choices and value not in choices:
-            self.note(f"{question}: {source} says {value!r}, which is none of {', '.join(choices)}")
+            self.unoffered[question] = f"{source} says {value!r}, which is none of {', '.join(choices)}"
+            self.note(f"{question}: {self.unoffered[question]}")
             return
         self.result.answers.append(InferredAnswer(question, value, source))
 
     def note(self, text: str) -> None:
         self.result.notes.append(text)
+
+    @property
+    def unoffered(self) -> dict[str, str]:
+        return self.result.unoffered
 
     # -- sources -------------------------------------------------------------------------
 
@@ -344,6 +353,11 @@ class _Reader:
             if value is not None:
                 self.add("license", value, "pyproject.toml license")
                 return
+            if "license" in self.questions:
+                offered = _choices(self.questions["license"])
+                self.unoffered["license"] = (
+                    f"pyproject.toml says {text.strip()!r}, which is none of {', '.join(offered)}"
+                )
             self.note(f"license: pyproject.toml says {text.strip()!r}, not one the template offers")
             return
         for classifier in _strings(self.project_table.get("classifiers")):

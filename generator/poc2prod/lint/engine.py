@@ -18,7 +18,7 @@ from typing import Any
 
 from poc2prod.errors import BadInputError
 from poc2prod.lint.checks import FAMILIES, Poc2ProdCheck, all_checks, families, family_key, short_family
-from poc2prod.lint.repository import Repository
+from poc2prod.lint.repository import Repository, table
 
 #: The keys ``[tool.poc2prod.lint]`` accepts.
 CONFIG_KEYS = frozenset({"select", "ignore", "max-file-size-kb"})
@@ -56,10 +56,17 @@ class RepositoryReport:
 
     path: str
     results: list[CheckResult] = field(default_factory=list)
+    #: Why no result could be had (another plugin's check raised on a malformed file).
+    error: str = ""
 
     def count(self, result: str) -> int:
         """How many checks had ``result`` (``pass``, ``fail`` or ``n/a``)."""
         return sum(item.result == result for item in self.results)
+
+    @property
+    def ok(self) -> bool:
+        """True when every check ran and none failed."""
+        return not self.error and not self.failed
 
     @property
     def failed(self) -> list[CheckResult]:
@@ -73,6 +80,7 @@ class RepositoryReport:
             "passed": self.count(PASS),
             "failed": self.count(FAIL),
             "not_applicable": self.count(NOT_APPLICABLE),
+            "error": self.error,
             "checks": [item.to_json() for item in self.results],
         }
 
@@ -87,8 +95,8 @@ class LintOptions:
 
 
 def exit_code(reports: Iterable[RepositoryReport]) -> int:
-    """0 when no selected check failed anywhere, 1 otherwise."""
-    return 1 if any(report.failed for report in reports) else 0
+    """0 when every selected check ran and passed everywhere, 1 otherwise."""
+    return 0 if all(report.ok for report in reports) else 1
 
 
 def check_folder(path: Path) -> None:
@@ -146,7 +154,9 @@ def read_config(repository: Repository, where: str) -> dict[str, Any]:
     BadInputError
         An unknown key, or a value of the wrong type.
     """
-    config = repository.pyproject.get("tool", {}).get("poc2prod", {}).get("lint", {})
+    lint = repository.pyproject.get("tool", {})
+    lint = lint.get("poc2prod", {}) if isinstance(lint, dict) else {}
+    config = lint.get("lint", {}) if isinstance(lint, dict) else {}
     if not isinstance(config, dict):
         raise BadInputError(f"{where}: must be a table")
     unknown = sorted(set(config) - CONFIG_KEYS)
@@ -162,16 +172,47 @@ def read_config(repository: Repository, where: str) -> dict[str, Any]:
     return config
 
 
-def _collection(root: Path, repository: Repository, all_families: bool) -> Any:
-    """Collect what ``process`` runs: poc2prod's fixtures, checks and families, or every plugin's."""
-    from repo_review.fixtures import compute_fixtures, pyproject
-    from repo_review.processor import CollectionReturn, collect_all
+def _for_repo_review(pyproject: dict[str, Any]) -> dict[str, Any]:
+    """``pyproject`` with ``tool`` and ``tool.repo-review`` as tables, as repo-review reads them.
 
-    if all_families:
-        return collect_all(root)
-    # The plugin's fixture would make its own Repository: this one was made to read the config.
-    fixtures = compute_fixtures(root, root, {"pyproject": pyproject, "p2p_repo": lambda: repository})
-    return CollectionReturn(fixtures, dict(all_checks()), dict(families()))  # type: ignore[arg-type]
+    repo-review reads its configuration with ``.get`` on each level; a file that puts a
+    string there (``tool = "x"``) would stop the run instead of failing a check.
+    """
+    if "tool" not in pyproject:
+        return pyproject
+    tool = table(pyproject, "tool")
+    if "repo-review" in tool:
+        tool = {**tool, "repo-review": table(tool, "repo-review")}
+    return {**pyproject, "tool": tool}
+
+
+def _collection(root: Path, repository: Repository, all_families: bool) -> Any:
+    """Collect what ``process`` runs: poc2prod's fixtures, checks and families, or every plugin's.
+
+    repo-review's own ``pyproject`` fixture raises on a file that does not parse; the
+    repository's reading of it is ``{}`` then (P2P201 reports it), so one broken file
+    fails a check instead of the whole run. The plugin's ``p2p_repo`` fixture would make
+    its own Repository: this one was made to read the configuration.
+    """
+    from repo_review.checks import collect_checks
+    from repo_review.families import Family, collect_families
+    from repo_review.fixtures import collect_fixtures, compute_fixtures
+    from repo_review.processor import CollectionReturn
+
+    ours: dict[str, Any] = {"pyproject": lambda: _for_repo_review(repository.pyproject), "p2p_repo": lambda: repository}
+    if not all_families:
+        fixtures = compute_fixtures(root, root, ours)
+        return CollectionReturn(fixtures, dict(all_checks()), dict(families()))  # type: ignore[arg-type]
+    fixtures = compute_fixtures(root, root, {**collect_fixtures(), **ours})
+    checks = collect_checks(fixtures)
+    found = collect_families(fixtures)
+    for name in {check.family for check in checks.values()}:
+        found.setdefault(name, Family())
+    # In family order, as ``repo_review.processor.collect_all`` sorts them.
+    ordered = dict(
+        sorted(checks.items(), key=lambda item: (found[item[1].family].get("order", 0), item[1].family, item[0]))
+    )
+    return CollectionReturn(fixtures, ordered, found)
 
 
 def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
@@ -201,14 +242,20 @@ def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
     repository = Repository(root)
     where = f"{path / 'pyproject.toml'} [tool.poc2prod.lint]"
     config = read_config(repository, where)
-    collected = _collection(root, repository, options.all_families)
+    try:
+        collected = _collection(root, repository, options.all_families)
+    except Exception as exc:  # a plugin's fixture broke on this repository's files
+        return _broken(path, exc)
     known: dict[str, Any] = dict(collected.checks)
     if options.select:
         select = expand(options.select, known, "--select")
     else:
         select = expand(config.get("select", []), known, f"{where} select")
     ignore = expand(options.ignore, known, "--ignore") | expand(config.get("ignore", []), known, f"{where} ignore")
-    _, results = process(root, select=select or frozenset({"*"}), extend_ignore=ignore, collected=collected)
+    try:
+        _, results = process(root, select=select or frozenset({"*"}), extend_ignore=ignore, collected=collected)
+    except Exception as exc:  # a plugin's check broke on this repository's files
+        return _broken(path, exc)
     if select:
         # repo-review also returns the checks that [tool.repo-review] ignores with a reason,
         # selected or not: a report shows only what was selected.
@@ -233,6 +280,13 @@ def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
             )
         )
     return report
+
+
+def _broken(path: Path, exc: Exception) -> RepositoryReport:
+    """Report a repository whose checks could not run, with the first line of why."""
+    detail = str(exc).strip().splitlines()
+    reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
+    return RepositoryReport(str(path), error=f"a check could not run ({reason}); fix the file it names and lint again")
 
 
 def _skip_reason(result: Any, check: Any, outcomes: dict[str, Any]) -> str:

@@ -18,6 +18,8 @@ _STYLES = {PASS: "green", FAIL: "red", NOT_APPLICABLE: "dim"}
 
 
 def _counts(report: RepositoryReport) -> str:
+    if report.error:
+        return f"error: {report.error}"
     return f"{report.count(PASS)} passed, {report.count(FAIL)} failed, {report.count(NOT_APPLICABLE)} not applicable"
 
 
@@ -57,10 +59,10 @@ def print_table(reports: list[RepositoryReport]) -> None:
             Text(str(report.count(PASS))),
             Text(str(failed), style="red" if failed else "green"),
             Text(str(report.count(NOT_APPLICABLE))),
-            Text(", ".join(item.id for item in report.failed)),
+            Text(report.error or ", ".join(item.id for item in report.failed), style="red" if report.error else ""),
         )
     console.print(table)
-    failing = sum(bool(report.failed) for report in reports)
+    failing = sum(not report.ok for report in reports)
     console.print(
         f"{len(reports)} repositories: {failing} with failures; `poc2prod lint PATH` shows one in detail",
         highlight=False,
@@ -95,6 +97,8 @@ def annotation_file(report_path: str, file: str) -> str:
 def print_github(reports: list[RepositoryReport]) -> None:
     """GitHub workflow commands: an ``::error`` annotation per failure, then a summary line."""
     for report in reports:
+        if report.error:
+            typer.echo(f"::error title=poc2prod lint::{_escape_data(f'{report.path}: {report.error}')}")
         for item in report.failed:
             properties = []
             where = annotation_file(report.path, item.file)

@@ -57,6 +57,22 @@ SKIPPED_DIRS = frozenset(
 ANSWERS_FILE = ".copier-answers.yml"
 
 
+def table(value: Any, *keys: str) -> dict[str, Any]:
+    """Return the table at ``keys`` inside a parsed TOML or YAML value.
+
+    Returns ``{}`` where a level is missing or is not a table: the files are the
+    repository's, so a scalar or a list may stand where a table is expected.
+    """
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def entries(value: Any) -> list[Any]:
+    """Return ``value`` if it is a list, else ``[]`` (a parsed value where a list is expected)."""
+    return value if isinstance(value, list) else []
+
+
 @dataclass(frozen=True)
 class Instruction:
     """One Dockerfile instruction: its keyword (upper case), arguments and stage index."""
@@ -280,7 +296,7 @@ class Repository:
                     candidates.setdefault(parts[0], Package(parts[0], parts[0], False, True))
         if not candidates:
             return None
-        project = str(self.pyproject.get("project", {}).get("name", ""))
+        project = str(table(self.pyproject, "project").get("name", ""))
         wanted = re.sub(r"[-_.]+", "_", project).lower()
         for package in candidates.values():
             if package.name.lower() == wanted:

@@ -13,7 +13,7 @@ from typing import Any
 
 from poc2prod.lint.checks import Poc2ProdCheck, checks_of
 from poc2prod.lint.checks.structure import TEST_COMMAND
-from poc2prod.lint.repository import Repository
+from poc2prod.lint.repository import Repository, entries, table
 
 _PINNED = re.compile(r"@[0-9a-f]{40}$")
 
@@ -23,17 +23,39 @@ class Ci(Poc2ProdCheck):
 
 
 def _jobs(workflow: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
-    if isinstance(jobs, dict):
-        for name, job in jobs.items():
-            if isinstance(job, dict):
-                yield str(name), job
+    for name, job in table(workflow, "jobs").items():
+        if isinstance(job, dict):
+            yield str(name), job
 
 
 def _steps(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for step in job.get("steps") or []:
+    for step in entries(job.get("steps")):
         if isinstance(step, dict):
             yield step
+
+
+def _runs_on_changes(workflow: Any) -> bool:
+    """Whether a workflow runs on pull requests or on pushes to branches.
+
+    A release workflow that runs only on pushed tags, or a scheduled one, does not test
+    the changes under review. PyYAML reads the key ``on`` as ``True`` (YAML 1.1).
+    """
+    if not isinstance(workflow, dict):
+        return False
+    triggers = workflow.get("on", workflow.get(True))
+    if isinstance(triggers, str):
+        triggers = [triggers]
+    if isinstance(triggers, list):
+        return any(trigger in ("push", "pull_request", "pull_request_target", "merge_group") for trigger in triggers)
+    if not isinstance(triggers, dict):
+        return False
+    if any(name in triggers for name in ("pull_request", "pull_request_target", "merge_group")):
+        return True
+    if "push" not in triggers:
+        return False
+    push = triggers["push"]
+    # `push: {tags: [...]}` alone runs on tags only; any branch or path filter runs on branches.
+    return not isinstance(push, dict) or not set(push) <= {"tags", "tags-ignore"}
 
 
 def _script_lines(value: Any) -> list[str]:
@@ -50,12 +72,18 @@ class P2P701(Ci):
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
         """Run the test suite in CI on every push and merge request: a `run: python -m
-        pytest` step in a GitHub workflow, or a `script:` line of a `.gitlab-ci.yml` job."""
+        pytest` step in a GitHub workflow triggered by `pull_request` or branch pushes (a
+        workflow that runs only on tags or a schedule does not count), or a `script:` line
+        of a `.gitlab-ci.yml` job."""
         gitlab = p2p_repo.gitlab_ci
         if not p2p_repo.workflows and gitlab is None:
             return None
         commands = [
-            str(step.get("run", "")) for w in p2p_repo.workflows.values() for _, j in _jobs(w) for step in _steps(j)
+            str(step.get("run", ""))
+            for w in p2p_repo.workflows.values()
+            if _runs_on_changes(w)
+            for _, j in _jobs(w)
+            for step in _steps(j)
         ]
         for job in (gitlab or {}).values():
             if isinstance(job, dict):

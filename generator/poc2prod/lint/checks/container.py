@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from poc2prod.lint.checks import Poc2ProdCheck, checks_of
-from poc2prod.lint.repository import Instruction, Repository
+from poc2prod.lint.repository import Instruction, Repository, entries, table
 
 _WORKLOADS = frozenset({"Deployment", "StatefulSet", "DaemonSet"})
 
@@ -82,8 +82,7 @@ def _probed_workloads(p2p_repo: Repository) -> tuple[int, list[str]]:
             if not isinstance(document, dict) or document.get("kind") not in _WORKLOADS:
                 continue
             count += 1
-            spec = ((document.get("spec") or {}).get("template") or {}).get("spec") or {}
-            containers = spec.get("containers") or []
+            containers = entries(table(document, "spec", "template", "spec").get("containers"))
             if not containers or not all(
                 isinstance(c, dict) and c.get("livenessProbe") and c.get("readinessProbe") for c in containers
             ):

@@ -9,7 +9,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from poc2prod.lint.checks import Poc2ProdCheck, checks_of
-from poc2prod.lint.repository import Repository
+from poc2prod.lint.repository import Repository, entries, table
 
 #: Lock files that pin every dependency, by the tools that write them.
 LOCK_FILES = ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml", "Pipfile.lock", "conda-lock.yml")
@@ -81,7 +81,7 @@ class P2P202(Packaging):
         tested with, or commit a lock file (`uv lock` writes `uv.lock`)."""
         if p2p_repo.first_file(*LOCK_FILES) is not None:
             return True
-        project = p2p_repo.pyproject.get("project", {})
+        project = table(p2p_repo.pyproject, "project")
         name = _normalized(str(project.get("name", "")))
         bare = _unranged(project.get("dependencies"), name)
         extras = project.get("optional-dependencies", {})
@@ -119,11 +119,11 @@ def _matrix_values(job: dict[str, Any], expression: str) -> list[Any] | None:
     found = re.fullmatch(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}", expression.strip())
     if not found:
         return None
-    matrix = (job.get("strategy") or {}).get("matrix") or {}
-    values = matrix.get(found.group(1)) if isinstance(matrix, dict) else None
+    matrix = table(job, "strategy", "matrix")
+    values = matrix.get(found.group(1))
     if not isinstance(values, list):
         return None
-    included = [item.get(found.group(1)) for item in matrix.get("include", []) if isinstance(item, dict)]
+    included = [item.get(found.group(1)) for item in entries(matrix.get("include")) if isinstance(item, dict)]
     return [*values, *(value for value in included if value is not None)]
 
 
@@ -135,16 +135,13 @@ def github_python_versions(workflows: dict[str, Any]) -> list[tuple[str, list[st
     """
     found: list[tuple[str, list[str]]] = []
     for path, workflow in workflows.items():
-        jobs = workflow.get("jobs") if isinstance(workflow, dict) else None
-        if not isinstance(jobs, dict):
-            continue
-        for job_name, job in jobs.items():
+        for job_name, job in table(workflow, "jobs").items():
             if not isinstance(job, dict):
                 continue
-            for step in job.get("steps") or []:
+            for step in entries(job.get("steps")):
                 if not isinstance(step, dict) or "setup-python" not in str(step.get("uses", "")):
                     continue
-                value = (step.get("with") or {}).get("python-version")
+                value = table(step, "with").get("python-version")
                 if value is None:
                     continue
                 values = [value] if not isinstance(value, list) else value
@@ -198,7 +195,7 @@ class P2P203(Packaging):
         """Use the `requires-python` minimum everywhere: `python-version` of
         `actions/setup-python` (a test matrix must include it), the `python:X` image of
         `.gitlab-ci.yml`, the `FROM python:X` of the Dockerfile and `.python-version`."""
-        requires = p2p_repo.pyproject.get("project", {}).get("requires-python")
+        requires = table(p2p_repo.pyproject, "project").get("requires-python")
         floor = python_floor(str(requires)) if requires else None
         if floor is None:
             return None  # P2P201 reports a missing requires-python

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from poc2prod.lint.checks import Poc2ProdCheck, checks_of
-from poc2prod.lint.repository import ANSWERS_FILE, Repository
+from poc2prod.lint.repository import ANSWERS_FILE, Repository, table
 
 #: Default of ``[tool.poc2prod.lint] max-file-size-kb``: larger committed files fail P2P304.
 DEFAULT_MAX_FILE_SIZE_KB = 1024
@@ -112,7 +112,7 @@ class P2P303(Reproducibility):
 
 def max_file_size_kb(pyproject: dict[str, Any]) -> int:
     """``[tool.poc2prod.lint] max-file-size-kb``, or the default when unset or invalid."""
-    value = pyproject.get("tool", {}).get("poc2prod", {}).get("lint", {}).get("max-file-size-kb")
+    value = table(pyproject, "tool", "poc2prod", "lint").get("max-file-size-kb")
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     return DEFAULT_MAX_FILE_SIZE_KB
