@@ -681,3 +681,10 @@ def test_a_tag_only_workflow_that_runs_pytest_does_not_count_as_ci_tests(project
     ci.write_text(ci.read_text().replace("python -m pytest", "echo no tests"))
     assert "python -m pytest" in (project / ".github" / "workflows" / "release.yml").read_text()
     assert failures(project) == ["P2P701"]
+
+
+def test_a_repository_named_twice_is_linted_once(rendered: Path, tmp_path: Path) -> None:
+    shutil.copytree(rendered, tmp_path / "gl", symlinks=True)
+    done = run_cli("lint", "--format", "json", "gl", "gl/", "./gl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [report["path"] for report in json.loads(done.stdout)["repositories"]] == ["gl"]

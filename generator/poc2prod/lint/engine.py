@@ -307,7 +307,8 @@ def lint_repositories(
 ) -> list[RepositoryReport]:
     """Lint several repositories, ``jobs`` at a time (threads: linting only reads).
 
-    Every path is checked to be a folder first, so a typo stops the run before any work.
+    Every path is checked to be a folder first, so a typo stops the run before any work;
+    a repository named twice is linted once.
 
     Raises
     ------
@@ -316,6 +317,11 @@ def lint_repositories(
     """
     for path in paths:
         check_folder(path)
+    # One repository named twice (`gl`, `gl/`, `./gl`) is linted and reported once.
+    unique: dict[Path, Path] = {}
+    for path in paths:
+        unique.setdefault(path.resolve(), path)
+    paths = list(unique.values())
 
     def run(path: Path) -> RepositoryReport:
         report = lint_repository(path, options)
