@@ -688,3 +688,9 @@ def test_a_repository_named_twice_is_linted_once(rendered: Path, tmp_path: Path)
     done = run_cli("lint", "--format", "json", "gl", "gl/", "./gl", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert [report["path"] for report in json.loads(done.stdout)["repositories"]] == ["gl"]
+
+
+def test_a_bare_user_instruction_is_not_a_non_root_user(project: Path) -> None:
+    dockerfile = project / "Dockerfile"
+    dockerfile.write_text(re.sub(r"(?m)^USER .*$", "USER", dockerfile.read_text()))
+    assert failures(project) == ["P2P601"]

@@ -60,6 +60,8 @@ class P2P601(Container):
         if not users:
             return cls.fail(f"the final stage of {p2p_repo.dockerfile_name} sets no `USER` (it runs as root)")
         user = users[-1].split(":", 1)[0].strip()
+        if not user:
+            return cls.fail("the final `USER` names no user")
         if user in {"root", "0"}:
             return cls.fail(f"the final `USER` is {user}")
         return True
