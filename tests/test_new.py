@@ -90,6 +90,20 @@ def test_non_empty_destination_is_refused(template_repo: Path, tmp_path: Path) -
     assert (dest / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("inside", ["template/churn", "template/models/churn", "churn"])
+def test_a_destination_inside_the_template_source_is_refused(demo_template: Path, tmp_path: Path, inside: str) -> None:
+    template = tmp_path / "tpl"
+    subprocess.run(["git", "clone", "-q", str(demo_template), str(template)], check=True, capture_output=True)
+    before = tree(template)
+    dest = template / inside
+
+    done = run_cli("new", str(dest), "--defaults", "--template", str(template), "-q")
+
+    assert_refused(done, f"destination {str(dest)!r} is inside the template source {template}: ")
+    assert done.stderr.rstrip().endswith("choose a folder outside it")
+    assert tree(template) == before
+
+
 @pytest.mark.parametrize(
     ("answer", "fragment"),
     [

@@ -23,6 +23,8 @@ from poc2prod.update import UpdateOptions, UpdateStatus, update_project
 from tests.update_support import (
     CONFIG_V1,
     GUIDE,
+    LOGO_V1,
+    LOGO_V2,
     MANUAL_V2,
     commit_all,
     edit,
@@ -154,6 +156,77 @@ def test_a_version_that_changes_nothing_rendered_is_a_no_op(demo_template: Path,
     assert changed_lines == ["-_commit: v1.2.0", "+_commit: v1.3.0"]
 
 
+# --- binary files: a line patch cannot carry them, so they are never replaced ---------------------
+
+TEAM_LOGO = b"\x89PNG\r\n\x1a\n\x00\x00our own logo\x00\xff"
+
+
+def test_a_binary_file_changed_only_here_is_kept_byte_identical(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    (project / "logo.png").write_bytes(TEAM_LOGO)
+    commit_all(project)
+
+    result = update_project(project, UpdateOptions(to="v1.1.0"))
+
+    assert (result.status, result.conflicts) == (UpdateStatus.UPDATED, [])
+    assert "logo.png" not in result.changed
+    assert (project / "logo.png").read_bytes() == TEAM_LOGO
+    assert "logo.png" not in git_status(project)
+
+
+@pytest.mark.parametrize("conflict", ["inline", "rej"])
+def test_a_binary_file_changed_on_both_sides_is_a_conflict_that_keeps_the_team_version(
+    demo_template: Path, tmp_path: Path, conflict: str
+) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    (project / "logo.png").write_bytes(TEAM_LOGO)
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v2.0.0", "--conflict", conflict)
+
+    assert code == 1
+    assert out.splitlines()[:2] == [f"{project}: conflicted v1.0.0 → v2.0.0", "  conflicts: logo.png"]
+    assert "git checkout --theirs -- FILE takes the template's" in out
+    assert (project / "logo.png").read_bytes() == TEAM_LOGO
+    assert "UU logo.png" in git_status(project).splitlines()
+    stages = {stage: run_git_bytes(project, "show", f":{stage}:logo.png") for stage in (1, 2, 3)}
+    assert stages == {1: LOGO_V1, 2: TEAM_LOGO, 3: LOGO_V2}
+    assert not list(project.rglob("*.rej"))
+    code, out, _ = cli("check", project, "--json")
+    assert (code, json.loads(out)["projects"][0]["conflicts"]) == (1, ["logo.png"])
+
+    run_git("checkout", "--theirs", "--", "logo.png", cwd=project)  # the team takes the template's
+    assert (project / "logo.png").read_bytes() == LOGO_V2
+
+
+def test_a_binary_file_changed_only_by_the_template_is_updated(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+
+    result = update_project(project, UpdateOptions(to="v2.0.0"))
+
+    assert (result.status, result.conflicts) == (UpdateStatus.UPDATED, [])
+    assert "logo.png" in result.changed
+    assert (project / "logo.png").read_bytes() == LOGO_V2
+    assert " M logo.png" in git_status(project).splitlines()
+
+
+def run_git_bytes(project: Path, *args: str) -> bytes:
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, check=True).stdout
+
+
+def test_an_identical_file_added_on_both_sides_gets_no_rej(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.1.0")
+    (project / "added.txt").write_text("added in v1.2\n")  # what v1.2.0 adds, added here first
+    commit_all(project)
+
+    code, out, _ = cli("update", project, "--to", "v1.2.0", "--conflict", "rej", "--json")
+
+    [result] = json.loads(out)["projects"]
+    assert (code, result["status"], result["conflicts"]) == (0, "updated", [])
+    assert not list(project.rglob("*.rej"))
+    assert git_status(project) == " M .copier-answers.yml\n"
+
+
 # --- 5, 9: files the template removed or renamed -----------------------------------------------------
 
 
@@ -201,6 +274,7 @@ def test_files_the_template_removed_or_renamed_are_deleted_when_not_edited(demo_
         "extra.txt",
         "github-ci.yml",
         "handbook.txt",
+        "logo.png",
         "notes.txt",
     ]
     assert read(project, "docs/manual.txt") == MANUAL_V2
@@ -529,10 +603,17 @@ def test_an_ignored_local_file_where_the_template_now_renders_one_is_kept(demo_t
     commit_all(project)
     (project / "added.txt").write_text("our own, ignored\n")
 
-    result = update_project(project, UpdateOptions(to="v1.2.0"))
+    code, out, _ = cli("update", project, "--to", "v1.2.0", "--json")
 
-    assert (result.status, result.kept) == (UpdateStatus.UPDATED, ["added.txt"])
+    [result] = json.loads(out)["projects"]
+    assert (code, result["status"]) == (0, "updated")
+    # Ignored by git here, so not an edit of a template file: never labelled "edited here".
+    assert (result["kept"], result["ignored_kept"]) == ([], ["added.txt"])
     assert read(project, "added.txt") == "our own, ignored\n"
+    run_git("reset", "--quiet", "--hard", cwd=project)
+
+    code, out, _ = cli("update", project, "--to", "v1.2.0", "--dry-run")
+    assert code == 0 and "edited here" not in out
 
 
 def test_a_relative_source_is_recorded_as_absolute(demo_template: Path, tmp_path: Path) -> None:
@@ -659,3 +740,121 @@ def test_bad_data_syntax_is_refused(tmp_path: Path) -> None:
     code, _, err = cli("update", tmp_path, "--data", "novalue")
     assert code == 2
     assert err == "error: --data 'novalue' is not of the form key=value, e.g. --data problem_type=multiclass\n"
+
+
+# --- tags that are not versions are never recorded ---------------------------------------------------
+
+#: Tags a team may keep on its release commit; none is a version.
+ODD_TAGS = ("latest", "release-candidate", "stable")
+
+
+@pytest.fixture
+def odd_tags_template(demo_template: Path, tmp_path: Path) -> tuple[Path, str]:
+    """The demo template up to v1.1.0, with tags that are not versions on the v1.1.0 commit.
+
+    Returns the template and the commit of the next release (v1.2.0), tagged later by the test.
+    """
+    repo = tmp_path / "odd-tags"
+    run_git("clone", "-q", str(demo_template), str(repo), cwd=tmp_path)
+    next_release = run_git("rev-parse", "v1.2.0^{commit}", cwd=repo).strip()
+    run_git("tag", "-d", "v1.2.0", "v1.3.0", "v2.0.0", "v2.1.0", cwd=repo)
+    for tag in ODD_TAGS:
+        run_git("tag", *(["-a", "-m", tag] if tag == "stable" else []), tag, "v1.1.0", cwd=repo)
+    return repo, next_release
+
+
+def release_with_odd_tags(repo: Path, commit: str) -> None:
+    """Tag the next release, v1.2.0, and move the odd tags onto it, as a team's release script would."""
+    run_git("tag", "v1.2.0", commit, cwd=repo)
+    for tag in ODD_TAGS:
+        run_git("tag", "-f", *(["-a", "-m", tag] if tag == "stable" else []), tag, commit, cwd=repo)
+
+
+def test_a_tag_that_is_not_a_version_is_never_recorded_by_new_or_update(
+    odd_tags_template: tuple[Path, str], tmp_path: Path
+) -> None:
+    template, next_release = odd_tags_template
+    project = tmp_path / "p"
+
+    code, out, err = cli("new", project, "--defaults", "--quiet", "--template", template)
+
+    assert code == 0, err
+    assert f"from {template} at v1.1.0." in out
+    assert recorded_version(project) == "v1.1.0"
+    code, out, _ = cli("check", project, "--json")
+    assert (code, json.loads(out)["projects"][0]["status"]) == (0, "up to date")
+
+    release_with_odd_tags(template, next_release)
+    code, out, err = cli("update", project)
+
+    assert code == 0, err
+    assert out.splitlines()[0] == f"{project}: updated v1.1.0 → v1.2.0"
+    assert recorded_version(project) == "v1.2.0"
+    assert read(project, "added.txt") == "added in v1.2\n"
+    commit_all(project, "Update to v1.2.0")
+    code, out, _ = cli("check", project, "--json")
+    assert (code, json.loads(out)["projects"][0]["current"]) == (0, "v1.2.0")
+
+
+def test_a_tag_that_is_not_a_version_is_never_recorded_by_adopt(
+    odd_tags_template: tuple[Path, str], tmp_path: Path
+) -> None:
+    template, next_release = odd_tags_template
+    repo = tmp_path / "ours"
+    repo.mkdir()
+    (repo / "train.py").write_text("print('fit')\n")
+    run_git("init", "-q", "-b", "main", cwd=repo)
+    commit_all(repo, "Our own project")
+
+    code, _, err = cli("adopt", repo, "--defaults", "--template", template)
+
+    assert code == 0, err
+    assert recorded_version(repo) == "v1.1.0"
+    assert run_git("log", "-1", "--format=%s", cwd=repo).strip() == "Adopt the poc2prod template v1.1.0"
+    code, out, _ = cli("check", repo, "--json")
+    assert (code, json.loads(out)["projects"][0]["status"]) == (0, "up to date")
+    release_with_odd_tags(template, next_release)
+    code, out, err = cli("update", repo)
+    assert (code, recorded_version(repo)) == (0, "v1.2.0"), out + err
+
+
+def test_after_a_pre_release_a_plain_update_says_where_the_project_stands(demo_template: Path, tmp_path: Path) -> None:
+    template = tmp_path / "tpl"
+    run_git("clone", "-q", str(demo_template), str(template), cwd=tmp_path)
+    (template / "template" / "pre.txt").write_text("in the pre-release\n")
+    commit_all(template, "Pre-release")
+    run_git("tag", "v3.0.0rc1", cwd=template)
+    project = new_project(template, tmp_path / "p", "v2.1.0", team="ml")
+    code, _, err = cli("update", project, "--to", "v3.0.0rc1")
+    assert (code, recorded_version(project)) == (0, "v3.0.0rc1"), err
+    commit_all(project, "Try the pre-release")
+
+    code, out, err = cli("update", project)
+
+    assert (code, err) == (0, "")
+    assert out == (
+        f"{project}: up to date at pre-release v3.0.0rc1; newest release v2.1.0: "
+        "a plain update takes the first release after it, --to a newer pre-release\n"
+    )
+    assert "a commit after the newest release" not in out
+    code, out, _ = cli("check", project, "--json")
+    [check] = json.loads(out)["projects"]
+    assert (code, check["status"], check["newest"]) == (0, "up to date", "v2.1.0")
+    assert check["hint"].startswith("at pre-release v3.0.0rc1; newest release v2.1.0")
+
+    run_git("tag", "v3.0.0", cwd=template)  # the release, on the pre-release's commit
+    code, out, _ = cli("update", project)
+    assert (code, out.splitlines()[0]) == (0, f"{project}: updated v3.0.0rc1 → v3.0.0")
+    assert recorded_version(project) == "v3.0.0"
+
+
+def test_a_project_named_twice_is_updated_once(demo_template: Path, tmp_path: Path) -> None:
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    again = tmp_path / "p" / ".." / "p"
+
+    code, out, err = cli("update", project, again, "--to", "v1.1.0", "--jobs", "1", "--json")
+
+    assert code == 0, out + err
+    assert err == f"note: {again} is the project {project} named again: it is updated once\n"
+    assert [(p["project"], p["status"]) for p in json.loads(out)["projects"]] == [(str(project), "updated")]
+    assert recorded_version(project) == "v1.1.0"

@@ -49,3 +49,14 @@ def test_since_that_is_not_a_version_is_refused(demo_template: Path) -> None:
 
     assert result.exit_code == 2
     assert result.stderr == "error: --since 'main' is not a version: give a tag such as v0.1.0\n"
+
+
+def test_since_a_version_the_template_does_not_have_is_refused_naming_its_versions(demo_template: Path) -> None:
+    for since in ("v9.9.9", "v1.4.0", "v1.4.0-2-gabc1234"):
+        result = runner.invoke(app, ["versions", "--template", str(demo_template), "--since", since])
+
+        assert (result.exit_code, result.stdout) == (2, "")
+        assert result.stderr == (
+            f"error: --since {since!r} is no version of {demo_template}: "
+            "its versions are v2.1.0, v2.0.0, v1.3.0, v1.2.0, v1.1.0, v1.0.0\n"
+        )

@@ -4,13 +4,13 @@ The ``demo`` template has one version per kind of change an update must handle:
 
 ========  ===================================================================
 v1.0.0    README.md, config.ini, notes.txt, extra.txt, guide.txt, legacy.txt,
-          manual.txt, and a CI file chosen by the ``ci`` answer
+          manual.txt, logo.png (binary), and a CI file chosen by the ``ci`` answer
 v1.1.0    config.ini line 3 (beta) and extra.txt change
 v1.2.0    only adds added.txt
 v1.3.0    changes nothing that is rendered (CHANGELOG and a copier.yml comment)
 v2.0.0    renames guide.txt to handbook.txt and removes legacy.txt (no migration);
           renames manual.txt to docs/manual.txt and revises its last line, with
-          the carry_renamed.py migration
+          the carry_renamed.py migration; redraws logo.png
 v2.1.0    adds the question ``team`` with no default, and team.txt
 ========  ===================================================================
 """
@@ -36,6 +36,15 @@ CONFIG_V1 = "[main]\nalpha = 1\nbeta = 2\ngamma = 3\ndelta = 4\nepsilon = 5\nzet
 GUIDE = "Guide\nstep one\nstep two\nstep three\n"
 MANUAL_V1 = "Manual\nchapter one\nchapter two\nchapter three\n"
 MANUAL_V2 = "Manual\nchapter one\nchapter two\nchapter three, revised\n"
+#: A binary file the template ships (a 1x1 PNG: NUL bytes, no lines to merge): black, then red in v2.0.0.
+LOGO_V1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63606060f80f00010401005fe5c34b0000000049454e44ae426082"
+)
+LOGO_V2 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
+)
 
 COPIER_V1 = """\
 _subdirectory: template
@@ -75,17 +84,20 @@ def run_git(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def _write(root: Path, files: dict[str, str | None]) -> None:
+def _write(root: Path, files: dict[str, str | bytes | None]) -> None:
     for name, content in files.items():
         path = root / name
         if content is None:
             path.unlink()
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
 
 
-def _release(repo: Path, tag: str, files: dict[str, str | None], changes: str) -> None:
+def _release(repo: Path, tag: str, files: dict[str, str | bytes | None], changes: str) -> None:
     changelog = repo / "CHANGELOG.md"
     previous = changelog.read_text(encoding="utf-8").removeprefix("# Changelog\n\n") if changelog.exists() else ""
     files = {**files, "CHANGELOG.md": f"# Changelog\n\n## {tag}\n\n{changes}\n\n{previous}".rstrip() + "\n"}
@@ -113,6 +125,7 @@ def build_demo_template(repo: Path) -> Path:
             t + "guide.txt": GUIDE,
             t + "legacy.txt": "legacy\n",
             t + "manual.txt": MANUAL_V1,
+            t + "logo.png": LOGO_V1,
             t + "{% if ci == 'github' %}github-ci.yml{% endif %}.jinja": "on: push\n",
             t + "{% if ci == 'gitlab' %}.gitlab-ci.yml{% endif %}.jinja": "stages: [test]\n",
         },
@@ -143,9 +156,11 @@ def build_demo_template(repo: Path) -> Path:
             t + "legacy.txt": None,
             t + "manual.txt": None,
             t + "docs/manual.txt": MANUAL_V2,
+            t + "logo.png": LOGO_V2,
         },
         "- guide.txt is now handbook.txt; legacy.txt is gone.\n"
-        "- manual.txt moved to docs/manual.txt (a migration carries your edits over).",
+        "- manual.txt moved to docs/manual.txt (a migration carries your edits over).\n"
+        "- logo.png is redrawn.",
     )
     _release(
         repo,

@@ -104,6 +104,31 @@ def check_answers(answers: dict[str, Any], questions: dict[str, Any]) -> None:
             raise BadInputError(f"{name}={value!s} is not a yes/no answer: use {name}=true or {name}=false")
 
 
+def record_version(project: Path, version: str) -> None:
+    """Make the answers file in ``project`` record ``version`` as ``_commit``, changing no other line.
+
+    Copier writes ``_commit`` itself; poc2prod corrects it where Copier took a tag that is
+    not a version (see :func:`poc2prod.engine.create`). Nothing is done when the file is
+    missing (a template without one) or already records ``version``.
+    """
+    import re
+
+    import yaml
+
+    path = project / ANSWERS_FILE
+    if not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    content = yaml.safe_load(text)
+    if not isinstance(content, dict) or content.get("_commit") == version:
+        return
+    line = yaml.safe_dump({"_commit": version}, default_flow_style=False, allow_unicode=True).strip()
+    text, count = re.subn(r"^_commit:.*$", lambda _: line, text, count=1, flags=re.MULTILINE)
+    if count != 1 or yaml.safe_load(text).get("_commit") != version:
+        text = yaml.safe_dump({**content, "_commit": version}, sort_keys=False, allow_unicode=True)
+    path.write_text(text, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class RecordedAnswers:
     """What a project's answers file records.

@@ -47,20 +47,40 @@ VcsRefOption = Annotated[
 
 
 def user_errors(func: F) -> F:
-    """Print a :class:`Poc2ProdError` as one line on stderr and exit with its code."""
+    """Print a :class:`Poc2ProdError` as one line on stderr and exit with its code.
+
+    SIGTERM is turned into an exception for the whole command, so that it unwinds as
+    Ctrl-C does (temporary folders removed, a project restored); the exit code is then
+    143 (128 + SIGTERM), 130 for Ctrl-C, as a shell reports them.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from poc2prod.interruption import sigterm_raises
+
         try:
-            return func(*args, **kwargs)
+            with sigterm_raises():
+                return func(*args, **kwargs)
         except Poc2ProdError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("error: interrupted; nothing was changed", err=True)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            typer.echo(f"error: {_interrupted(exc)}; nothing was changed", err=True)
+            raise typer.Exit(_interrupted_code(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _interrupted(exc: KeyboardInterrupt) -> str:
+    from poc2prod.interruption import Terminated
+
+    return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+
+
+def _interrupted_code(exc: KeyboardInterrupt) -> int:
+    from poc2prod.interruption import Terminated
+
+    return 143 if isinstance(exc, Terminated) else 130
 
 
 def _version_callback(value: bool) -> None:
@@ -94,13 +114,14 @@ def new(
 ) -> None:
     """Render a new ML project into DEST from the poc2prod template."""
     from poc2prod.answers import load_data_file, parse_data_pairs
-    from poc2prod.project import check_destination, create_project
+    from poc2prod.project import check_destination, check_outside_template, create_project
     from poc2prod.template import resolve_source
 
     check_destination(dest.expanduser().absolute())
     answers = load_data_file(data_file) if data_file is not None else {}
     answers.update(parse_data_pairs(data or []))
     source = resolve_source(template, vcs_ref)
+    check_outside_template(dest, source)
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
     typer.echo(f"Next: cd {dest} && make install && make all   (without make: the Commands table in README.md)")
@@ -208,10 +229,12 @@ def update(
     2 a project was refused (not git, uncommitted changes, no answers file, ...).
     """
     from poc2prod.answers import parse_data_pairs
-    from poc2prod.fleet import update_projects
+    from poc2prod.fleet import distinct_projects, update_projects
     from poc2prod.update import UpdateOptions, exit_code
 
-    targets = paths or [Path()]
+    targets, repeats = distinct_projects(paths or [Path()])
+    for repeat, first in repeats:
+        typer.echo(f"note: {repeat} is the project {first} named again: it is updated once", err=True)
     options = UpdateOptions(
         to=to,
         template=template,
@@ -222,13 +245,13 @@ def update(
     try:
         with _progress(len(targets), "Updating") as advance:
             results = update_projects(targets, options, jobs=jobs or _default_jobs(), on_result=advance)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         typer.echo(
-            "error: interrupted: projects already updated keep their update (review with git diff); "
+            f"error: {_interrupted(exc)}: projects already updated keep their update (review with git diff); "
             "the one being updated was restored as it was",
             err=True,
         )
-        raise typer.Exit(130) from None
+        raise typer.Exit(_interrupted_code(exc)) from None
     code = exit_code(results)
     if json_output:
         typer.echo(
@@ -305,7 +328,7 @@ def versions(
     from poc2prod.answers import ANSWERS_FILE, read_answers
     from poc2prod.errors import BadInputError
     from poc2prod.template import resolve_source
-    from poc2prod.versions import parse_version, template_versions
+    from poc2prod.versions import list_tags, parse_version, release_tags, template_versions, version_base
 
     oldest = None
     if since is not None:
@@ -320,6 +343,12 @@ def versions(
         if template is None:
             template = recorded.source_location(folder.expanduser().absolute())
     source = resolve_source(template)
+    if since is not None:
+        known = release_tags(list_tags(source.location), prereleases=True)
+        base = parse_version(version_base(since))
+        if not any(parse_version(tag) == base for tag in known):
+            listed = ", ".join(reversed(known)) or "none (the template has no version tags)"
+            raise BadInputError(f"--since {since!r} is no version of {source.location}: its versions are {listed}")
     found = template_versions(source.location, prereleases=prereleases)
     if oldest is not None:
         found = [item for item in found if item.version > oldest]

@@ -1,8 +1,12 @@
 """Copying files into a project's work tree, all or nothing: an update from its clone, an adoption.
 
 The copy is journalled: every path written and every folder created is remembered, and
-if anything fails (a full disk, Ctrl-C) the project is put back as its ``HEAD`` had it,
-index included.
+if anything fails (a full disk, Ctrl-C, SIGTERM) the project is put back as its ``HEAD`` had
+it, index included. It is atomic with respect to signals: Ctrl-C and SIGTERM are only noted
+while it runs (:func:`poc2prod.interruption.deferred`) and acted on between two files, by
+restoring the project, which no further signal can interrupt. The answers file, which
+records the new version, is written last, so a project never records a version whose
+files it does not have.
 """
 
 from __future__ import annotations
@@ -11,12 +15,19 @@ import contextlib
 import os
 import shutil
 import stat
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from poc2prod.answers import ANSWERS_FILE
 from poc2prod.errors import UpdateFailedError
+from poc2prod.interruption import deferred
 from poc2prod.merge import CheckedProject
 from poc2prod.vcs import GitCommandError, git, git_bytes, git_paths
+
+#: Test hook, read only here: seconds to pause after each file written, so that a test can
+#: send a signal in the middle of a copy (tests/test_update_signals.py). Never set it otherwise.
+TEST_DELAY_VARIABLE = "POC2PROD_TEST_COPY_DELAY"
 
 
 def copy_back(clone: Path, project: CheckedProject, changed: list[str]) -> list[str]:
@@ -30,15 +41,17 @@ def copy_back(clone: Path, project: CheckedProject, changed: list[str]) -> list[
     UpdateFailedError
         Copying failed; the project was restored as it was.
     KeyboardInterrupt
-        Re-raised after restoring the project.
+        Ctrl-C or (as :class:`~poc2prod.interruption.Terminated`) SIGTERM during the copy:
+        raised after restoring the project.
     """
     tracked = set(git_paths("ls-tree", "-r", "-z", "--name-only", project.head, "--", project.spec, cwd=clone))
+    answers = f"{project.subdir}/{ANSWERS_FILE}" if project.subdir else ANSWERS_FILE
     try:
         return copy_into(
             clone,
             project.top,
             project.head,
-            changed,
+            sorted(changed, key=lambda path: path == answers),  # the new version is recorded last
             tracked=tracked,
             finish=lambda: _copy_unmerged_entries(clone, project.top, project.spec),
         )
@@ -60,9 +73,12 @@ def copy_into(
     """Copy ``paths`` from the tree at ``source`` into the work tree at ``top``, all or nothing.
 
     A path that exists in ``source`` is copied (file, mode or symlink); one that does not
-    is deleted from ``top``. ``finish`` runs last, inside the journal (to stage or commit
-    what was copied). If anything fails, every path written is put back as ``head`` has
-    it (or removed when ``head`` has none), and every folder created is removed.
+    is deleted from ``top``, in the order given. ``finish`` runs last, inside the journal
+    (to stage or commit what was copied). If anything fails, every path written is put
+    back as ``head`` has it (or removed when ``head`` has none), and every folder created
+    is removed. Ctrl-C and SIGTERM are deferred throughout: one received during the copy
+    stops it between two files and the tree is restored; the restore itself cannot be
+    interrupted.
 
     Parameters
     ----------
@@ -88,32 +104,42 @@ def copy_into(
 
     Raises
     ------
+    KeyboardInterrupt
+        Ctrl-C or (as :class:`~poc2prod.interruption.Terminated`) SIGTERM was received:
+        raised after ``top`` was restored, or, when it came after the last step, after the
+        copy completed.
     BaseException
         Whatever failed, re-raised after ``top`` was restored.
     """
     written: list[str] = []
     created_dirs: list[Path] = []
     kept: list[str] = []
-    try:
-        for path in paths:
-            src, dst = source / path, top / path
-            if os.path.lexists(src):
-                if path not in tracked and os.path.lexists(dst):
-                    if not _same_file(src, dst):
-                        kept.append(path)
-                    continue
-                written.append(path)
-                created_dirs.extend(_make_parents(dst.parent, top))
-                _copy_file(src, dst)
-            elif os.path.lexists(dst):
-                written.append(path)
-                dst.unlink()
-                _remove_empty_parents(dst.parent, top)
-        if finish is not None:
-            finish()
-    except BaseException:
-        _restore(top, head, written, tracked, created_dirs)
-        raise
+    delay = float(os.environ.get(TEST_DELAY_VARIABLE) or 0)
+    with deferred() as interruptions:
+        try:
+            for path in paths:
+                interruptions.check()
+                src, dst = source / path, top / path
+                if os.path.lexists(src):
+                    if path not in tracked and os.path.lexists(dst):
+                        if not _same_file(src, dst):
+                            kept.append(path)
+                        continue
+                    written.append(path)
+                    created_dirs.extend(_make_parents(dst.parent, top))
+                    _copy_file(src, dst)
+                elif os.path.lexists(dst):
+                    written.append(path)
+                    dst.unlink()
+                    _remove_empty_parents(dst.parent, top)
+                if delay:
+                    time.sleep(delay)
+            interruptions.check()
+            if finish is not None:
+                finish()
+        except BaseException:
+            _restore(top, head, written, tracked, created_dirs)
+            raise
     return kept
 
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from poc2prod.answers import check_answers, read_answers
+from poc2prod.answers import check_answers, read_answers, record_version
 from poc2prod.errors import (
     BadInputError,
     Poc2ProdError,
@@ -27,7 +27,9 @@ from poc2prod.errors import (
     UpdateFailedError,
     last_line,
 )
+from poc2prod.interruption import run_in_own_session
 from poc2prod.template import TemplateSource
+from poc2prod.versions import describe_version
 
 #: What the user was doing when Copier failed: it decides which options the fix names.
 #: ``create`` renders from ``--template``/``--vcs-ref`` (``new``, ``adopt``); ``update``
@@ -92,12 +94,16 @@ def create(
         ) as worker,
     ):
         questions = worker.template.questions_data
+        version = _version_of(worker.template)
         check_answers(answers, questions)
         if suggest is not None:
             worker.user_defaults = {key: value for key, value in suggest(questions).items() if key in questions}
         if not defaults and not sys.stdin.isatty():
             raise BadInputError("no terminal to ask the questions on: pass --defaults (and --data key=value)")
         worker.run_copy()
+        if version is not None:
+            record_version(dest, version)
+            return version
         return str(worker.template.commit or worker.template.version or "")
 
 
@@ -134,19 +140,30 @@ def merge_update(
     """Run Copier's three-way update of the project in ``project`` to ``ref``; return the version it recorded.
 
     ``project`` must be a throwaway copy: answers to questions the template does not ask
-    are refused only after the run.
+    are refused only after the run. Copier runs in a child process in its own session
+    (:func:`poc2prod.interruption.run_in_own_session`): the template's migrations, and
+    whatever they start, end with the update when it is interrupted.
 
     Raises
     ------
     Poc2ProdError
         An unknown question in ``data``, a question without default and answer, an
         unreadable source or ref, a failed migration.
+    KeyboardInterrupt
+        Interrupted; Copier's process and its children were ended.
     """
-    from copier import run_update
+    return run_in_own_session(_merge_update, project, source=source, ref=ref, data=data, conflict=conflict)
 
-    with _quiet_warnings(), _translated("update", source, ref):
-        worker = run_update(
-            project,
+
+def _merge_update(
+    project: Path, *, source: str, ref: str, data: dict[str, str], conflict: Literal["inline", "rej"]
+) -> str:
+    worker_class = _worker_class()
+    with (
+        _quiet_warnings(),
+        _translated("update", source, ref),
+        worker_class(
+            dst_path=project,
             data=dict(data),
             vcs_ref=ref,
             defaults=True,
@@ -154,7 +171,12 @@ def merge_update(
             quiet=True,
             conflict=conflict,
             unsafe=True,
-        )
+        ) as worker,
+    ):
+        version = _version_of(worker.template)
+        worker.run_update()
+    if version is not None:
+        record_version(project, version)
     # Copier ignores answers to questions it does not ask; a typo must not pass silently.
     questions = worker.template.questions_data
     unknown = sorted(set(data) - set(questions))
@@ -164,6 +186,19 @@ def merge_update(
             f"the template at {ref} asks {', '.join(sorted(questions)) or 'none'}"
         )
     return read_answers(project).commit
+
+
+def _version_of(template: Any) -> str | None:
+    """Return the version to record for the template Copier renders, from version tags only.
+
+    Copier records ``git describe --tags --always`` of its clone, which takes any tag: a
+    ``latest`` or ``stable`` tag on the release commit would be recorded as ``_commit``
+    instead of the release (see :func:`~poc2prod.versions.describe_version`). ``None`` for
+    a template that is not a git repository (Copier records no version then).
+    """
+    if template.vcs != "git":
+        return None
+    return describe_version(template.local_abspath)
 
 
 def _worker_class() -> Any:

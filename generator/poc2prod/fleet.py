@@ -9,6 +9,30 @@ from poc2prod.update import UpdateOptions, UpdateResult, UpdateStatus, update_pr
 from poc2prod.vcs import repository_top
 
 
+def distinct_projects(paths: list[Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """Drop the paths that name a project already named (the same folder once resolved).
+
+    Updating a project twice in one run would refuse the second time (the first update
+    left uncommitted changes), so each project is updated once.
+
+    Returns
+    -------
+    tuple
+        The paths kept, in their order, and a ``(repeat, first)`` pair for each path dropped.
+    """
+    seen: dict[Path, Path] = {}
+    kept: list[Path] = []
+    repeats: list[tuple[Path, Path]] = []
+    for path in paths:
+        key = path.expanduser().resolve()
+        if key in seen:
+            repeats.append((path, seen[key]))
+            continue
+        seen[key] = path
+        kept.append(path)
+    return kept, repeats
+
+
 def update_projects(
     paths: list[Path],
     options: UpdateOptions,
@@ -65,16 +89,20 @@ def update_projects(
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), mp_context=context) as pool:
             futures = {pool.submit(_update_group, group, options): group for group in groups.values()}
-            for future in as_completed(futures):
-                try:
-                    done = future.result()
-                except Exception as exc:  # a worker process died: its projects are reported, the rest go on
-                    done = [
-                        (index, UpdateResult(str(path), UpdateStatus.FAILED, message=f"worker failed: {exc}"))
-                        for index, path in futures[future]
-                    ]
-                for index, result in done:
-                    record(index, result)
+            try:
+                for future in as_completed(futures):
+                    try:
+                        done = future.result()
+                    except Exception as exc:  # a worker process died: its projects are reported, the rest go on
+                        done = [
+                            (index, UpdateResult(str(path), UpdateStatus.FAILED, message=f"worker failed: {exc}"))
+                            for index, path in futures[future]
+                        ]
+                    for index, result in done:
+                        record(index, result)
+            except BaseException:  # Ctrl-C, SIGTERM: the projects under way finish or restore; no new one starts
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     return [results[index] for index in range(len(paths))]
 
 

@@ -7,6 +7,12 @@ reports success whatever happened:
 - a file the team edited that the new version no longer renders (removed or renamed) is
   kept, where Copier deletes it;
 - a file the team deleted stays deleted, and is listed when the template changed it;
+- a ``.rej`` file of a change that is in place all the same (a file added on both sides
+  with the same content) is deleted;
+- a binary file the team changed is never replaced: Copier's line patch cannot carry a
+  binary change, so it would silently put the template's version in its place. The team's
+  version stays; when the template changed the file too, it is a conflict, recorded in
+  the index as git records one (``UU``, the template's version as "theirs");
 - conflicts are found from unmerged entries, conflict markers and ``.rej`` files.
 
 What the clone holds then goes back into the project (:mod:`poc2prod.copy_back`), or is
@@ -22,7 +28,7 @@ from typing import Literal
 
 from poc2prod import engine
 from poc2prod.answers import ANSWERS_FILE, RecordedAnswers, read_answers
-from poc2prod.vcs import git, git_bytes, git_paths, unresolved_conflicts
+from poc2prod.vcs import GitCommandError, git, git_bytes, git_paths, unresolved_conflicts
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class Merge:
         Files edited here that the new version no longer renders, kept (relative to the top).
     stayed_deleted : list of str
         Files deleted here that the new version changed (relative to the project).
+    binary_conflicts : list of str
+        Of the conflicts, the binary files changed on both sides (relative to the top).
     diff : str or None
         The diff of the update, when asked for.
     """
@@ -74,6 +82,7 @@ class Merge:
     conflicts: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     stayed_deleted: list[str] = field(default_factory=list)
+    binary_conflicts: list[str] = field(default_factory=list)
     diff: str | None = None
 
 
@@ -105,8 +114,10 @@ def merge_in_clone(
     to_version = engine.merge_update(clone_project, source=project.source, ref=target_ref, data=data, conflict=conflict)
 
     kept = _keep_edited_files(clone, project, old_render)
+    binary_conflicts = _keep_binary_edits(clone, project, old_render)
+    _drop_redundant_rejects(clone, project)
     stayed_deleted = _stayed_deleted(clone, project, old_render, work / "new", to_version)
-    changed = _changed_paths(clone, project)
+    changed = sorted(set(_changed_paths(clone, project)) | set(binary_conflicts))
     conflicts = sorted(set(unresolved_conflicts(clone, project.subdir)) & set(changed))
     return Merge(
         clone,
@@ -115,6 +126,7 @@ def merge_in_clone(
         conflicts=conflicts,
         kept=kept,
         stayed_deleted=stayed_deleted,
+        binary_conflicts=binary_conflicts,
         diff=_diff(clone, project) if diff else None,
     )
 
@@ -168,6 +180,86 @@ def _keep_edited_files(clone: Path, project: CheckedProject, old_render: Path) -
         (clone / f"{path}.rej").unlink(missing_ok=True)
         kept.append(path)
     return kept
+
+
+def _keep_binary_edits(clone: Path, project: CheckedProject, old_render: Path) -> list[str]:
+    """Put back, in the clone, the team's version of each binary file it changed; return the conflicts.
+
+    Copier carries the team's changes over as a text patch, which cannot hold a binary
+    change: the patch fails without a word and the file is left as the new version
+    renders it, the team's change gone. So, for each binary file that the update changed
+    and that the team had changed (it differs from the old version's rendering, or the old
+    version did not render it):
+
+    - when the new version renders it as the old one did, the team's version is put back
+      and the file is not changed at all;
+    - when the template changed it too, the team's version is put back and the file is
+      marked unmerged in the index, as git marks a binary merge conflict: stage 1 the old
+      version's rendering, stage 2 the team's, stage 3 the new version's. ``git status``
+      shows it ``UU``; ``git checkout --theirs -- FILE`` takes the template's version,
+      ``git add FILE`` keeps the team's.
+
+    Returns the paths left in conflict (relative to the top), sorted.
+    """
+    modified = git_paths(
+        "diff", "--name-only", "-z", "--no-renames", "--diff-filter=M", project.head, "--", project.spec, cwd=clone
+    )
+    conflicts = []
+    for path in modified:
+        current = clone / path
+        if current.is_symlink() or not current.is_file():
+            continue
+        ours = git_bytes("show", f"{project.head}:{path}", cwd=clone)
+        rendered = old_render / project.relative(path)
+        base = rendered.read_bytes() if rendered.is_file() and not rendered.is_symlink() else None
+        theirs = current.read_bytes()
+        if ours == base or not _is_binary(clone, path, ours, base, theirs):
+            continue
+        git("checkout", "--quiet", project.head, "--", path, cwd=clone)
+        (clone / f"{path}.rej").unlink(missing_ok=True)
+        if theirs in (base, ours):
+            continue
+        mode = git("ls-tree", project.head, "--", path, cwd=clone).split(maxsplit=1)[0]
+        entries = [f"0 {'0' * 40}\t{path}"]
+        for stage, content in ((1, base), (2, ours), (3, theirs)):
+            if content is not None:
+                sha = git_bytes("hash-object", "-w", "--stdin", cwd=clone, stdin=content).decode().strip()
+                entries.append(f"{mode} {sha} {stage}\t{path}")
+        git_bytes("update-index", "--index-info", cwd=clone, stdin=("\n".join(entries) + "\n").encode())
+        conflicts.append(path)
+    return sorted(conflicts)
+
+
+def _drop_redundant_rejects(clone: Path, project: CheckedProject) -> None:
+    """Delete the ``.rej`` files of changes that are in place all the same.
+
+    A ``.rej`` file holds a change of the team's that did not apply. When the file beside
+    it is exactly the team's version (``HEAD``'s), nothing was left out: a file added on
+    both sides with the same content is the common case (Copier diffs the team's file
+    against an empty one, and that patch cannot apply to the template's identical file).
+    """
+    rejects = git_paths(
+        "ls-files", "-z", "--others", "--", f"{project.subdir}/*.rej" if project.subdir else "*.rej", cwd=clone
+    )
+    for reject in rejects:
+        path = reject.removesuffix(".rej")
+        target = clone / path
+        if target.is_symlink() or not target.is_file():
+            continue
+        try:
+            ours = git_bytes("show", f"{project.head}:{path}", cwd=clone)
+        except GitCommandError:  # not in HEAD: the team has no version of it
+            continue
+        if target.read_bytes() == ours:
+            (clone / reject).unlink()
+
+
+def _is_binary(clone: Path, path: str, *contents: bytes | None) -> bool:
+    """Whether git treats the file as binary: a NUL byte early in any version, or ``-diff`` in ``.gitattributes``."""
+    if any(content is not None and b"\0" in content[:8000] for content in contents):
+        return True
+    attribute = git("check-attr", "diff", "--", path, cwd=clone)
+    return attribute.endswith(": unset")
 
 
 def _stayed_deleted(

@@ -16,7 +16,7 @@ from typing import Any
 from poc2prod import engine
 from poc2prod.answers import answers_file_content
 from poc2prod.errors import DestinationError, Poc2ProdError, ToolMissingError, last_line
-from poc2prod.template import TemplateSource
+from poc2prod.template import TemplateSource, is_url
 from poc2prod.vcs import commit_env
 
 
@@ -31,6 +31,28 @@ def check_destination(dest: Path) -> None:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         kind = "a folder that is not empty" if dest.is_dir() else "a file"
         raise DestinationError(f"destination {str(dest)!r} is {kind}: choose a new or empty folder")
+
+
+def check_outside_template(dest: Path, source: TemplateSource) -> None:
+    """Refuse a destination inside a local template source (its ``template/`` folder, say).
+
+    A project rendered there would become part of the template: the next render would
+    copy it into every new project, and the template's repository would carry it.
+
+    Raises
+    ------
+    DestinationError
+        ``dest`` is the template's folder or inside it.
+    """
+    if is_url(source.location):
+        return
+    template = Path(source.location).expanduser().resolve()
+    target = dest.expanduser().resolve()
+    if target == template or template in target.parents:
+        raise DestinationError(
+            f"destination {str(dest)!r} is inside the template source {source.location}: "
+            "a project rendered there would become part of the template; choose a folder outside it"
+        )
 
 
 def create_project(
@@ -67,10 +89,12 @@ def create_project(
     Raises
     ------
     DestinationError, BadInputError, TemplateSourceError, ToolMissingError
-        Nothing is written in any of these cases.
+        Nothing is written in any of these cases. A destination inside the template
+        source is a :class:`DestinationError`.
     """
     dest = dest.expanduser().absolute()
     check_destination(dest)
+    check_outside_template(dest, source)
     if git and shutil.which("git") is None:
         raise ToolMissingError("git is not installed: install git, or pass --no-git")
     created_parent = _first_missing_ancestor(dest.parent)

@@ -41,6 +41,10 @@ def _details(result: UpdateResult) -> list[str]:
         lines.append(f"conflicts: {', '.join(result.conflicts)}")
     if result.kept:
         lines.append(f"kept (edited here, no longer rendered by {result.to_version}): {', '.join(result.kept)}")
+    if result.ignored_kept:
+        lines.append(
+            f"kept (ignored by git here, {result.to_version} renders a file there): {', '.join(result.ignored_kept)}"
+        )
     if result.stayed_deleted:
         lines.append(
             f"still deleted (deleted here, changed in {result.to_version}): {', '.join(result.stayed_deleted)}"
@@ -90,7 +94,8 @@ def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
         typer.echo(_error_line(result.project, result.message or "no details"), err=True)
         return
     if result.status is UpdateStatus.UP_TO_DATE:
-        typer.echo(f"{result.project}: up to date at {result.to_version or result.from_version}")
+        where = result.message or f"at {result.to_version or result.from_version}"
+        typer.echo(f"{result.project}: up to date {where}")
         return
     verb = "would be " if dry_run else ""
     typer.echo(f"{result.project}: {verb}{result.status.value} {_versions(result)}")
@@ -98,6 +103,11 @@ def _print_one(result: UpdateResult, *, dry_run: bool) -> None:
         typer.echo(f"  {line}")
     if dry_run:
         return
+    if result.binary_conflicts:
+        typer.echo(
+            "Binary files changed on both sides keep your version: git add FILE keeps it, "
+            "git checkout --theirs -- FILE takes the template's."
+        )
     if result.conflicts:
         typer.echo("Resolve the conflicts (search for <<<<<<< or read the .rej files), then commit.")
     else:

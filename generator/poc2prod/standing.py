@@ -7,7 +7,8 @@ version the project records (``_commit``) and the template's tags and default br
 - else, a project at a commit rather than a release (``v0.1.0-3-gabc1234``, or ``abc1234``
   of an untagged template): behind when the template's default branch (``HEAD``) has moved
   on from that commit; a plain update cannot follow a branch, so it says to pass ``--to HEAD``;
-- else: up to date.
+- else: up to date (a project at a pre-release newer than every release, after ``--to``
+  one, is told so: a plain update waits for the next release).
 
 Pre-releases count only when named with ``--to``; versions are compared as PEP 440.
 """
@@ -49,7 +50,8 @@ class Standing:
         else the project's own version (an update that only changes answers). ``None``
         when the project is behind a branch and an update needs ``--to``.
     hint : str or None
-        What to do when a plain ``poc2prod update`` cannot bring the project up to date.
+        What to do when a plain ``poc2prod update`` cannot bring the project up to date, or,
+        for a project at a pre-release, what a plain update will do.
     """
 
     current: str
@@ -91,7 +93,15 @@ def project_standing(project: str, recorded: str, source: str, tags: Callable[[]
         # A newer release, or a commit id that no version orders against a release: behind.
         return Standing(recorded, newest_release, newest_release, behind=True, target=newest_release)
     if current is not None and not current.is_postrelease and current.local is None:
-        return Standing(recorded, newest_release, newest_release, behind=False, target=recorded)
+        hint = None
+        if current.is_prerelease:
+            # Newer than every release (else it would be behind): say so, rather than "up to date" alone.
+            hint = (
+                f"at pre-release {recorded}; "
+                + (f"newest release {newest_release}" if newest_release is not None else "no release yet")
+                + ": a plain update takes the first release after it, --to a newer pre-release"
+            )
+        return Standing(recorded, newest_release, newest_release, behind=False, target=recorded, hint=hint)
     # No newer release, and the project is at a commit between releases (``v0.1.0-3-gabc1234``)
     # or of an untagged template (``abc1234``): behind if the default branch moved on.
     head = head_of(source)
@@ -115,8 +125,8 @@ def update_target(
     *,
     to: str | None,
     changes_answers: bool,
-) -> str | None:
-    """Return the ref an update of the project goes to, or ``None`` when it is up to date.
+) -> tuple[str | None, str | None]:
+    """Return the ref an update of the project goes to (``None`` when it is up to date), and a note.
 
     Parameters
     ----------
@@ -127,6 +137,12 @@ def update_target(
     changes_answers : bool
         The update changes answers (``--data``), so a project at the target version is
         updated all the same.
+
+    Returns
+    -------
+    tuple
+        The target ref or ``None``; and what to tell about a project that stays where it
+        is (at a pre-release, see :attr:`Standing.hint`) or ``None``.
 
     Raises
     ------
@@ -148,7 +164,9 @@ def update_target(
                 f"{project}: is at {recorded}, a commit after the newest release {standing.newest_release}: "
                 "pass --to HEAD (or --to a branch or commit) to update it to the template's latest commit"
             )
-        return standing.target if standing.behind or changes_answers else None
+        if standing.behind or changes_answers:
+            return standing.target, None
+        return None, standing.hint
     require_known_version(project, recorded, tags)
     current = recorded_version(recorded, tags)
     target = parse_version(to)
@@ -159,5 +177,5 @@ def update_target(
                 "pass --to with a newer version"
             )
         if target == current and not changes_answers:
-            return None
-    return to
+            return None, None
+    return to, None

@@ -14,7 +14,10 @@ team's changes, mark what does not apply as a conflict). poc2prod wraps it so th
   file the team deleted stays deleted and is listed when the template changed it;
   conflicts are found from unmerged entries, conflict markers and ``.rej`` files,
   because Copier reports success either way;
-- the copy back is journalled and undone if it is interrupted.
+- the copy back is journalled, deaf to signals but between files, and undone if it is
+  interrupted; the answers file recording the new version is written last;
+- Copier (and so the template's migrations) runs in its own process group, ended with
+  the update when it is interrupted (:mod:`poc2prod.interruption`).
 
 This module runs the refusal checks and puts the steps together; each step has its module:
 whether the project is behind (:mod:`poc2prod.standing`), the merge in the clone
@@ -36,6 +39,7 @@ from typing import Any, Literal
 from poc2prod.answers import project_folder, read_answers
 from poc2prod.copy_back import copy_back
 from poc2prod.errors import Poc2ProdError, ProjectError, UpdateFailedError
+from poc2prod.interruption import sigterm_raises
 from poc2prod.merge import CheckedProject, merge_in_clone
 from poc2prod.standing import update_target
 from poc2prod.vcs import head_commit, repository_top, uncommitted_paths
@@ -95,7 +99,9 @@ class UpdateResult:
     from_version, to_version : str or None
         Template version before and after (``None`` when unknown, e.g. refused early).
     message : str or None
-        Why it was refused or failed: one line, with the fix.
+        Why it was refused or failed: one line, with the fix. For a project up to date at a
+        pre-release: where it stands and what a plain update will do (``at pre-release
+        v1.0.0rc1; newest release v0.9.0: …``).
     changed : list of str
         Files the update changed, relative to the project.
     conflicts : list of str
@@ -105,6 +111,12 @@ class UpdateResult:
         kept as they were, where Copier would have deleted them.
     stayed_deleted : list of str
         Files deleted here that the new version changed: still deleted.
+    ignored_kept : list of str
+        Files the project's git ignores (the team's own, untracked) at a path where the
+        new version renders a file: kept as they were, the template's file not written.
+    binary_conflicts : list of str
+        Of the conflicts, the binary files changed on both sides: the team's version is in
+        place, the template's is "theirs" in the index (``git checkout --theirs -- FILE``).
     diff : str or None
         With ``dry_run``: the diff the update would apply.
     """
@@ -118,6 +130,8 @@ class UpdateResult:
     conflicts: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
     stayed_deleted: list[str] = field(default_factory=list)
+    ignored_kept: list[str] = field(default_factory=list)
+    binary_conflicts: list[str] = field(default_factory=list)
     diff: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -132,6 +146,8 @@ class UpdateResult:
             "conflicts": self.conflicts,
             "kept": self.kept,
             "stayed_deleted": self.stayed_deleted,
+            "ignored_kept": self.ignored_kept,
+            "binary_conflicts": self.binary_conflicts,
             **({"diff": self.diff} if self.diff is not None else {}),
         }
 
@@ -163,11 +179,15 @@ def update_project(path: Path, options: UpdateOptions, *, label: str | None = No
     Raises
     ------
     KeyboardInterrupt
-        Re-raised after the project was restored as it was.
+        Ctrl-C, or SIGTERM (as :class:`~poc2prod.interruption.Terminated`; it is turned
+        into an exception while the update runs, so that it unwinds the same way):
+        re-raised after the project was restored as it was, or once it was fully updated
+        when the signal came as the copy back ended.
     """
     name = label or str(path)
     try:
-        return _update(path, options, name)
+        with sigterm_raises():
+            return _update(path, options, name)
     except UpdateFailedError as exc:
         return UpdateResult(name, UpdateStatus.FAILED, _recorded_version(path), message=exc.message)
     except Poc2ProdError as exc:
@@ -221,11 +241,11 @@ def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
     project = inspect_project(path, options.template)
     from_version = project.recorded.commit
     tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
-    target_ref = update_target(
+    target_ref, note = update_target(
         str(path), from_version, project.source, tags, to=options.to, changes_answers=bool(options.data)
     )
     if target_ref is None:
-        return UpdateResult(name, UpdateStatus.UP_TO_DATE, from_version, from_version)
+        return UpdateResult(name, UpdateStatus.UP_TO_DATE, from_version, from_version, message=note)
     with tempfile.TemporaryDirectory(prefix="poc2prod-update.") as tmp:
         return _update_in_clone(project, options, target_ref, Path(tmp), name)
 
@@ -254,8 +274,9 @@ def _update_in_clone(
         conflicts=[project.relative(p) for p in merge.conflicts],
         kept=[project.relative(p) for p in merge.kept],
         stayed_deleted=merge.stayed_deleted,
+        binary_conflicts=[project.relative(p) for p in merge.binary_conflicts],
         diff=merge.diff,
     )
     if not options.dry_run and merge.changed:
-        result.kept.extend(project.relative(p) for p in copy_back(merge.clone, project, merge.changed))
+        result.ignored_kept = [project.relative(p) for p in copy_back(merge.clone, project, merge.changed)]
     return result

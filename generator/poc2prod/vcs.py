@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from poc2prod.errors import ProjectError, ToolMissingError
+from poc2prod.interruption import shielding_children
 
 #: Identity of the throwaway commits poc2prod makes in temporary clones (never in a project).
 GIT_IDENTITY = {
@@ -85,7 +86,11 @@ def git_bytes(
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     if identity:
         env.update(GIT_IDENTITY)
-    done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
+    # Inside a critical section (the copy of an update) git runs in its own session, so that
+    # the terminal's Ctrl-C cannot kill it half-way through (see poc2prod.interruption).
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env, start_new_session=shielding_children()
+    )
     if done.returncode not in ok_codes:
         raise GitCommandError(args, done.stderr.decode(errors="replace"))
     return done.stdout

@@ -66,6 +66,12 @@ def parse_version(ref: str) -> Version | None:
         return None
 
 
+def version_base(ref: str) -> str:
+    """Return the tag a ``git describe`` version counts from (``v0.1.0`` for ``v0.1.0-3-gabc1234``), else ``ref``."""
+    match = _DESCRIBE.match(ref)
+    return match["base"] if match is not None else ref
+
+
 def recorded_version(ref: str, tags: Callable[[], Collection[str]]) -> Version | None:
     """Return the PEP 440 version of the template version an answers file records, or ``None``.
 
@@ -190,6 +196,30 @@ def release_tags(tags: list[str], *, prereleases: bool = False) -> list[str]:
     versions = {tag: parse_version(tag) for tag in tags if _DESCRIBE.match(tag) is None}
     kept = [(v, tag) for tag, v in versions.items() if v is not None and (prereleases or not v.is_prerelease)]
     return [tag for _, tag in sorted(kept)]
+
+
+def describe_version(repository: Path) -> str:
+    """Return the template version of the commit checked out in ``repository``, from version tags only.
+
+    This is what the answers file records as ``_commit``. Copier records ``git describe
+    --tags --always``, which takes any tag: a ``latest`` or ``stable`` tag on the release
+    commit would be recorded instead of ``v0.2.0``, and from then on no version compares
+    with it. Here only PEP 440 tags count: the highest one on the commit itself, else the
+    newest reachable one with the commits since (``v0.2.0-3-gabc1234``), else the
+    abbreviated commit id.
+
+    Raises
+    ------
+    GitCommandError
+        ``repository`` is not a git repository with a commit.
+    """
+    tags = git("tag", "--list", cwd=repository).splitlines()
+    versions = set(release_tags(tags, prereleases=True))
+    here = [tag for tag in git("tag", "--points-at", "HEAD", cwd=repository).splitlines() if tag in versions]
+    if here:
+        return max(here, key=lambda tag: parse_version(tag) or Version("0"))
+    excluded = [option for tag in tags if tag not in versions for option in ("--exclude", tag)]
+    return git("describe", "--tags", "--always", *excluded, cwd=repository)
 
 
 def newest_tag(location: str, *, prereleases: bool = False) -> str | None:
