@@ -90,8 +90,10 @@ def test_non_empty_destination_is_refused(template_repo: Path, tmp_path: Path) -
     assert (dest / "notes.txt").read_text() == "keep me"
 
 
-@pytest.mark.parametrize("inside", ["template/churn", "template/models/churn", "churn"])
-def test_a_destination_inside_the_template_source_is_refused(demo_template: Path, tmp_path: Path, inside: str) -> None:
+@pytest.mark.parametrize("inside", ["template/churn", "template/models/churn"])
+def test_a_destination_inside_the_folder_the_template_renders_from_is_refused(
+    demo_template: Path, tmp_path: Path, inside: str
+) -> None:
     template = tmp_path / "tpl"
     subprocess.run(["git", "clone", "-q", str(demo_template), str(template)], check=True, capture_output=True)
     before = tree(template)
@@ -99,9 +101,18 @@ def test_a_destination_inside_the_template_source_is_refused(demo_template: Path
 
     done = run_cli("new", str(dest), "--defaults", "--template", str(template), "-q")
 
-    assert_refused(done, f"destination {str(dest)!r} is inside the template source {template}: ")
+    assert_refused(done, f"destination {str(dest)!r} is inside {template / 'template'}, the folder the template")
     assert done.stderr.rstrip().endswith("choose a folder outside it")
     assert tree(template) == before
+
+
+def test_a_destination_beside_the_template_folder_is_a_neighbour(demo_template: Path, tmp_path: Path) -> None:
+    # README.md's demo renders into the git-ignored demo/ of a clone of this repository.
+    template = tmp_path / "tpl"
+    subprocess.run(["git", "clone", "-q", str(demo_template), str(template)], check=True, capture_output=True)
+    done = run_cli("new", str(template / "demo"), "--defaults", "--data", "team=ml", "--template", str(template), "-q")
+    assert done.returncode == 0, done.stderr
+    assert (template / "demo" / ".copier-answers.yml").is_file()
 
 
 @pytest.mark.parametrize(

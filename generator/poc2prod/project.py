@@ -34,10 +34,12 @@ def check_destination(dest: Path) -> None:
 
 
 def check_outside_template(dest: Path, source: TemplateSource) -> None:
-    """Refuse a destination inside a local template source (its ``template/`` folder, say).
+    """Refuse a destination inside the folder a local template renders from.
 
-    A project rendered there would become part of the template: the next render would
-    copy it into every new project, and the template's repository would carry it.
+    That folder is the ``_subdirectory`` of ``copier.yml`` (poc2prod's ``template/``), or
+    the whole source without one: a project rendered there would become part of the
+    template, copied into every new project. Elsewhere in a template's checkout (the
+    git-ignored ``demo/`` of README.md) a project is only a neighbour.
 
     Raises
     ------
@@ -47,10 +49,11 @@ def check_outside_template(dest: Path, source: TemplateSource) -> None:
     if is_url(source.location):
         return
     template = Path(source.location).expanduser().resolve()
+    template /= _subdirectory(template)
     target = dest.expanduser().resolve()
     if target == template or template in target.parents:
         raise DestinationError(
-            f"destination {str(dest)!r} is inside the template source {source.location}: "
+            f"destination {str(dest)!r} is inside {template}, the folder the template renders from: "
             "a project rendered there would become part of the template; choose a folder outside it"
         )
 
@@ -151,3 +154,18 @@ def _recorded_answers(project: Path) -> dict[str, Any]:
     except Poc2ProdError:
         return {}
     return content if isinstance(content, dict) else {}
+
+
+def _subdirectory(source: Path) -> str:
+    """Return the ``_subdirectory`` that ``copier.yml`` (or ``copier.yaml``) of ``source`` renders, or ``""``."""
+    import yaml
+
+    for name in ("copier.yml", "copier.yaml"):
+        try:
+            config = yaml.safe_load((source / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(config, dict) and isinstance(config.get("_subdirectory"), str):
+            return str(config["_subdirectory"]).strip("/")
+        return ""
+    return ""
