@@ -5,14 +5,17 @@ backslashes, ``#``, ``:``, Jinja and GitHub Actions braces, YAML's special words
 trailing spaces, tabs, line and paragraph separators, control characters, non-ASCII of every
 plane (emoji and right-to-left scripts), very long strings. For every set the template
 accepts, every TOML, YAML, JSON and notebook file parses, every Python file compiles, the
-answers that are data come back unchanged (``pyproject.toml``, the answers file) and the
-package metadata builds and validates; every set it refuses is refused with one line.
+answers that are data come back unchanged (``pyproject.toml``, the answers file), the
+package metadata builds and validates, and ruff accepts the code as rendered; every set it
+refuses is refused with one line.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import re
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -92,52 +95,83 @@ HOSTILE = [
     "日本語",
     "Прогноз",
     "x" * 300,
+    "long " * 80,
 ]
 
 
-def hostile_text() -> st.SearchStrategy[str]:
-    """Text made of hostile pieces and arbitrary characters (surrogates included)."""
-    piece = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4), st.sampled_from(["Churn", "model", "a b"]))
+#: What no file can hold, or what changes on the next update: the template refuses it.
+UNPRINTABLE = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff\\ufffe\\uffff]")
+#: The hostile pieces a file must hold as they are.
+PRINTABLE = [piece for piece in HOSTILE if not UNPRINTABLE.search(piece)]
+#: Any character of any plane but those the template refuses.
+ANY_PRINTABLE = st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp"), exclude_characters="\ufffe\uffff")
+
+
+def hostile_text(*, printable: bool) -> st.SearchStrategy[str]:
+    """Text of hostile pieces and arbitrary characters; only what the template accepts if ``printable``."""
+    if printable:
+        piece = st.one_of(st.sampled_from(PRINTABLE), st.text(ANY_PRINTABLE, max_size=4))
+    else:
+        piece = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=4))
     return st.lists(piece, min_size=1, max_size=6).map("".join)
 
 
-#: What RFC 5322 allows before the @ without quoting, with a few that it does not.
-LOCAL_PART = st.text(alphabet="abcXYZ019.!#$%&'*+/=?^_`{|}~-,é ", min_size=1, max_size=12)
-ADDRESS = st.builds(
-    "{}@{}".format, LOCAL_PART, st.sampled_from(["example.com", "exämple.org", "a-b.co.uk", "x", "b..c"])
-)
-EMAIL = st.one_of(ADDRESS, ADDRESS, hostile_text())
-#: Names a new user would give; one draw in two, so the other answers get their turn.
+def mostly(common: st.SearchStrategy[Any], rare: st.SearchStrategy[Any], odds: int) -> st.SearchStrategy[Any]:
+    """Draw from ``rare`` once in ``odds`` draws, else from ``common`` (``one_of`` gives each half)."""
+    return st.sampled_from([common] * (odds - 1) + [rare]).flatmap(lambda strategy: strategy)
+
+
+def free_text() -> st.SearchStrategy[str]:
+    """Mostly printable (rendered, then checked); one draw in twenty anything (mostly refused)."""
+    return mostly(hostile_text(printable=True), hostile_text(printable=False), 20)
+
+
+#: Names a new user would give.
 NATURAL_NAMES = st.sampled_from(
-    ["Churn Model", "Prévision Ventes", "Zoë's model", 'Q3: "Sales" #2', "需要予測 Forecast"]
+    ["Churn Model", "Prévision Ventes", "Zoë's model", 'Q3: "Sales" #2', "需要予測 Forecast", "yes", "1e3"]
 )
+#: What RFC 5322 allows before the @ without quoting (what package metadata accepts).
+ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+VALID_EMAIL = st.builds(
+    "{}@{}".format,
+    st.from_regex(f"{ATOM}(\\.{ATOM})*", fullmatch=True),
+    st.sampled_from(["example.com", "exämple.org", "a-b.co.uk", "xn--p1ai.xn--p1ai"]),
+)
+#: Addresses that are refused: a comma, a space, a non-ASCII letter, no domain, two dots.
+BAD_EMAIL = st.builds(
+    "{}@{}".format,
+    st.text(alphabet="abc.,é {}", min_size=1, max_size=8),
+    st.sampled_from(["example.com", "x", "b..c"]),
+)
+EMAIL = mostly(VALID_EMAIL, st.one_of(BAD_EMAIL, free_text()), 10)
 
 
 @st.composite
 def answer_sets(draw: st.DrawFn) -> dict[str, Any]:
     """One set of answers: hostile free text, and the choices that decide where it lands."""
     answers: dict[str, Any] = {
-        "project_name": draw(st.one_of(hostile_text(), NATURAL_NAMES)),
-        "description": draw(st.one_of(hostile_text(), NATURAL_NAMES)),
-        "author_name": draw(st.one_of(hostile_text(), NATURAL_NAMES)),
+        "project_name": draw(st.one_of(free_text(), NATURAL_NAMES)),
+        "description": draw(free_text()),
+        "author_name": draw(free_text()),
         "author_email": draw(EMAIL),
         "api": draw(st.sampled_from(["fastapi", "none"])),
         "ci_provider": draw(st.sampled_from(["github", "gitlab", "none"])),
     }
     if draw(st.booleans()):
-        answers["package_name"] = "churn_model"  # the rest is still checked when the name derives nowhere
+        answers["package_name"] = "churn_model"  # so that names with no Latin letter render too
     if draw(st.booleans()):
+        folder = free_text().map(lambda text: text.replace("\\", "_"))
         answers["data_path"] = draw(
-            st.one_of(hostile_text().map(lambda text: f"data/{text}.csv"), st.sampled_from(["/abs/t.csv", "../t.csv"]))
+            mostly(folder.map(lambda text: f"data/{text}.csv"), st.sampled_from(["/t.csv", "../t.csv"]), 10)
         )
-        answers["target_column"] = draw(hostile_text())
+        answers["target_column"] = draw(free_text())
         answers["split_strategy"] = draw(st.sampled_from(["stratified", "time", "group"]))
         if answers["split_strategy"] == "time":
-            answers["time_column"] = draw(hostile_text())
+            answers["time_column"] = draw(free_text())
         if answers["split_strategy"] == "group":
-            answers["group_column"] = draw(hostile_text())
-    elif draw(st.integers(0, 9)) == 0:
-        answers["target_column"] = draw(hostile_text())  # given without data_path: refused
+            answers["group_column"] = draw(free_text())
+    elif draw(st.integers(0, 19)) == 0:
+        answers["target_column"] = draw(free_text())  # given without data_path: refused
     return answers
 
 
@@ -241,6 +275,10 @@ def check_rendered(project: Path, answers: dict[str, Any]) -> None:
     metadata = core_metadata(project)
     assert metadata.summary is not None
     assert metadata.author_email is not None and answers["author_email"] in metadata.author_email
+    # The answers sit where ruff looks (config.py): it must accept them as they are written.
+    for command in (["check", "--no-cache", "--quiet", "."], ["format", "--check", "--no-cache", "--quiet", "."]):
+        done = subprocess.run([sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def check_refusal(message: str) -> None:
