@@ -131,6 +131,10 @@ def test_a_destination_beside_the_template_folder_is_a_neighbour(demo_template: 
         ("python_version=3.9", "'3.9' is not in"),
         ("problem_type=ranking", "'ranking' is not in"),
         ("data_path=data/train.xlsx", "must be a .csv or .parquet file"),
+        ("data_path=/srv/churn.csv", "must be a path inside the project, e.g. data/churn.csv"),
+        ("target_column=churned", "target_column is given but data_path is empty"),
+        ("project_name=😀", "give a lower-case Python name with --data package_name=NAME"),
+        ("author_email=zoë@example.com", "has a non-ASCII character before the @"),
         ("no_such_question=1", "unknown question(s) no_such_question"),
         ("problem_type", "is not of the form key=value"),
     ],
@@ -186,6 +190,30 @@ def test_unknown_vcs_ref(template_repo: Path, tmp_path: Path) -> None:
 )
 def test_bad_data_file(template_repo: Path, tmp_path: Path, content: str, fragment: str) -> None:
     (tmp_path / "answers.yml").write_text(content)
+    done = run_cli(
+        "new",
+        str(tmp_path / "out"),
+        "--defaults",
+        "--template",
+        str(template_repo),
+        "--data-file",
+        str(tmp_path / "answers.yml"),
+    )
+    assert_refused(done, fragment)
+    assert tree(tmp_path) == ["answers.yml"]
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ('description: "Churn\\0model"\n', 'description has a control character, tab or line break ("\\u0000")'),
+        ('author_name: "Ann\\NLee"\n', 'author_name has a control character, tab or line break ("\\u0085")'),
+    ],
+)
+def test_control_characters_from_a_data_file_are_refused(
+    template_repo: Path, tmp_path: Path, content: str, fragment: str
+) -> None:
+    (tmp_path / "answers.yml").write_text(content, encoding="utf-8")
     done = run_cli(
         "new",
         str(tmp_path / "out"),

@@ -270,7 +270,8 @@ class _Reader:
         for table, where in ((self.project_table, "[project]"), (self.poetry, "[tool.poetry]")):
             text = table.get("description")
             if isinstance(text, str) and text.strip():
-                if "\n" in text.strip() or '"""' in text or "\\" in text:
+                # The template takes any printable text on one line (its validator names the rest).
+                if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", text.strip()):
                     self.note(f"description: pyproject.toml {where}.description is not one plain line")
                     return
                 self.add("description", text.strip(), f"pyproject.toml {where}.description")
