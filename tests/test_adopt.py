@@ -517,12 +517,29 @@ def test_adopt_help_does_not_import_copier() -> None:
     assert done.stdout.strip() == "False"
 
 
+GPL_TEXT = "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n"
+#: Every way a repository states a license the template does not offer, and what it says.
+UNOFFERED_LICENSES = [
+    ('license = "GPL-3.0-only"\n', {}, "pyproject.toml says 'GPL-3.0-only'"),
+    ('license = {file = "LICENSE"}\n', {"LICENSE": GPL_TEXT}, "LICENSE (kept as it is) holds another license"),
+    (
+        'classifiers = ["License :: OSI Approved :: GNU General Public License v3 (GPLv3)"]\n',
+        {},
+        "pyproject.toml classifier 'License :: OSI Approved :: GNU General Public License v3 (GPLv3)'",
+    ),
+    ("", {"LICENSE": "GNU AFFERO GENERAL PUBLIC LICENSE\n"}, "LICENSE (kept as it is) holds another license"),
+]
+
+
+@pytest.mark.parametrize(("field", "extra_files", "stated"), UNOFFERED_LICENSES)
 def test_a_license_the_template_does_not_offer_is_not_replaced_by_a_default(
-    template_repo: Path, tmp_path: Path
+    template_repo: Path, tmp_path: Path, field: str, extra_files: dict[str, str], stated: str
 ) -> None:
     repo = tmp_path / "gpl"
     repo.mkdir()
-    (repo / "pyproject.toml").write_text('[project]\nname = "gpl"\nversion = "1"\nlicense = "GPL-3.0-only"\n')
+    (repo / "pyproject.toml").write_text(f'[project]\nname = "gpl"\nversion = "1"\n{field}')
+    for name, text in extra_files.items():
+        (repo / name).write_text(text)
     run_git("init", "-q", "-b", "main", cwd=repo)
     run_git("add", "-A", cwd=repo)
     run_git("commit", "-qm", "GPL project", cwd=repo)
@@ -531,7 +548,7 @@ def test_a_license_the_template_does_not_offer_is_not_replaced_by_a_default(
     code, _, err = cli("adopt", repo, "--defaults", "--template", template_repo)
     assert code == 2
     assert err.strip().splitlines() == [
-        "error: license: pyproject.toml says 'GPL-3.0-only', which is none of MIT, Apache-2.0, BSD-3-Clause, "
+        f"error: license: {stated}, which is none of MIT, Apache-2.0, BSD-3-Clause, "
         "Proprietary: give --data license=VALUE (one the template offers); nothing was written"
     ]
     assert tree_digest(repo) == before
@@ -539,3 +556,5 @@ def test_a_license_the_template_does_not_offer_is_not_replaced_by_a_default(
     code, _, err = cli("adopt", repo, "--defaults", "--template", template_repo, "--data", "license=Proprietary")
     assert code == 0, err
     assert answers_of(repo)["license"] == "Proprietary"
+    for name, text in extra_files.items():
+        assert (repo / name).read_text() == text  # the team's license text stays

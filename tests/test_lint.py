@@ -694,3 +694,21 @@ def test_a_bare_user_instruction_is_not_a_non_root_user(project: Path) -> None:
     dockerfile = project / "Dockerfile"
     dockerfile.write_text(re.sub(r"(?m)^USER .*$", "USER", dockerfile.read_text()))
     assert failures(project) == ["P2P601"]
+
+
+def test_a_repository_whose_own_lint_config_is_invalid_gets_an_error_row_in_a_fleet(
+    rendered: Path, tmp_path: Path
+) -> None:
+    for name in ("good", "bad"):
+        shutil.copytree(rendered, tmp_path / name, symlinks=True)
+    with (tmp_path / "bad" / "pyproject.toml").open("a") as file:
+        file.write("\n[tool.poc2prod.lint]\nselect = 3\n")
+    done = run_cli("lint", "--jobs", "2", "--format", "json", "good", "bad", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    reports = {report["path"]: report for report in json.loads(done.stdout)["repositories"]}
+    assert reports["good"]["failed"] == 0 and reports["good"]["error"] == ""
+    assert reports["bad"]["error"].startswith("bad/pyproject.toml [tool.poc2prod.lint]: select must be a list")
+    # Alone, the same repository is a usage error: exit 2, one line.
+    alone = run_cli("lint", "bad", cwd=tmp_path)
+    assert alone.returncode == 2
+    assert alone.stderr.startswith("error: bad/pyproject.toml [tool.poc2prod.lint]: select must be a list")

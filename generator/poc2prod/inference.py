@@ -354,16 +354,14 @@ class _Reader:
             if value is not None:
                 self.add("license", value, "pyproject.toml license")
                 return
-            if "license" in self.questions:
-                offered = _choices(self.questions["license"])
-                self.unoffered["license"] = (
-                    f"pyproject.toml says {text.strip()!r}, which is none of {', '.join(offered)}"
-                )
-            self.note(f"license: pyproject.toml says {text.strip()!r}, not one the template offers")
+            self._license_not_offered(f"pyproject.toml says {text.strip()!r}")
             return
         for classifier in _strings(self.project_table.get("classifiers")):
             if classifier in _LICENSE_CLASSIFIERS:
                 self.add("license", _LICENSE_CLASSIFIERS[classifier], "pyproject.toml classifiers")
+                return
+            if classifier.startswith("License ::"):
+                self._license_not_offered(f"pyproject.toml classifier {classifier!r}")
                 return
         for name in _LICENSE_FILES:
             if name in self.files:
@@ -371,8 +369,19 @@ class _Reader:
                 if value is not None:
                     self.add("license", value, name)
                 else:
-                    self.note(f"license: {name} is none of the licenses the template offers; it is kept as it is")
+                    self._license_not_offered(f"{name} (kept as it is) holds another license")
                 return
+
+    def _license_not_offered(self, stated: str) -> None:
+        """Record a license the repository states that the template does not offer.
+
+        A default (MIT) would contradict it, in the answers file and in the files the
+        template adds, so ``adopt --defaults`` asks for ``--data license=...`` instead.
+        """
+        offered = _choices(self.questions.get("license", {}))
+        if "license" in self.questions:
+            self.unoffered["license"] = f"{stated}, which is none of {', '.join(offered)}"
+        self.note(f"license: {stated}, not one the template offers")
 
     def _infer_ci_provider(self) -> None:
         workflows = [f for f in self.files if f.startswith(".github/workflows/") and f.endswith((".yml", ".yaml"))]

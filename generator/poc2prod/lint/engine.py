@@ -26,6 +26,10 @@ CONFIG_KEYS = frozenset({"select", "ignore", "max-file-size-kb"})
 PASS, FAIL, NOT_APPLICABLE = "pass", "fail", "n/a"
 
 
+class ConfigError(BadInputError):
+    """The linted repository's ``[tool.poc2prod.lint]`` is invalid (its own, not the command's)."""
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """The outcome of one check on one repository."""
@@ -241,17 +245,23 @@ def lint_repository(path: Path, options: LintOptions) -> RepositoryReport:
     root = path.absolute()
     repository = Repository(root)
     where = f"{path / 'pyproject.toml'} [tool.poc2prod.lint]"
-    config = read_config(repository, where)
+    try:
+        config = read_config(repository, where)
+    except BadInputError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         collected = _collection(root, repository, options.all_families)
     except Exception as exc:  # a plugin's fixture broke on this repository's files
         return _broken(path, exc)
     known: dict[str, Any] = dict(collected.checks)
-    if options.select:
-        select = expand(options.select, known, "--select")
-    else:
-        select = expand(config.get("select", []), known, f"{where} select")
-    ignore = expand(options.ignore, known, "--ignore") | expand(config.get("ignore", []), known, f"{where} ignore")
+    select = expand(options.select, known, "--select")
+    ignore = expand(options.ignore, known, "--ignore")
+    try:
+        if not options.select:
+            select = expand(config.get("select", []), known, f"{where} select")
+        ignore |= expand(config.get("ignore", []), known, f"{where} ignore")
+    except BadInputError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         _, results = process(root, select=select or frozenset({"*"}), extend_ignore=ignore, collected=collected)
     except Exception as exc:  # a plugin's check broke on this repository's files
@@ -286,7 +296,7 @@ def _broken(path: Path, exc: Exception) -> RepositoryReport:
     """Report a repository whose checks could not run, with the first line of why."""
     detail = str(exc).strip().splitlines()
     reason = f"{type(exc).__name__}: {detail[0]}" if detail else type(exc).__name__
-    return RepositoryReport(str(path), error=f"a check could not run ({reason}); fix the file it names and lint again")
+    return RepositoryReport(str(path), error=f"a check could not run ({reason}): a file it reads is malformed")
 
 
 def _skip_reason(result: Any, check: Any, outcomes: dict[str, Any]) -> str:
@@ -308,7 +318,8 @@ def lint_repositories(
     """Lint several repositories, ``jobs`` at a time (threads: linting only reads).
 
     Every path is checked to be a folder first, so a typo stops the run before any work;
-    a repository named twice is linted once.
+    a repository named twice is linted once. Of several repositories, one whose own
+    ``[tool.poc2prod.lint]`` is invalid gets an error row and the others are linted.
 
     Raises
     ------
@@ -324,7 +335,13 @@ def lint_repositories(
     paths = list(unique.values())
 
     def run(path: Path) -> RepositoryReport:
-        report = lint_repository(path, options)
+        try:
+            report = lint_repository(path, options)
+        except ConfigError as exc:
+            if len(paths) == 1:
+                raise
+            # One repository's own configuration is broken: its row says so, the rest go on.
+            report = RepositoryReport(str(path), error=str(exc))
         if on_result is not None:
             on_result(report)
         return report
@@ -345,6 +362,7 @@ __all__ = [
     "NOT_APPLICABLE",
     "PASS",
     "CheckResult",
+    "ConfigError",
     "LintOptions",
     "RepositoryReport",
     "check_definitions",

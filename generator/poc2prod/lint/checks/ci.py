@@ -90,7 +90,9 @@ class P2P701(Ci):
                 commands.extend(_script_lines(job.get("before_script")) + _script_lines(job.get("script")))
         if any(TEST_COMMAND.search(command) for command in commands):
             return True
-        where = ", ".join([*(f"`{name}`" for name in p2p_repo.workflows), *(["`.gitlab-ci.yml`"] if gitlab else [])])
+        where = ", ".join(
+            [*(f"`{name}`" for name in p2p_repo.workflows), *(["`.gitlab-ci.yml`"] if gitlab is not None else [])]
+        )
         return cls.fail(f"no test command (pytest, make test, tox, nox) in {where}")
 
 
