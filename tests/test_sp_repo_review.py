@@ -2,18 +2,24 @@
 
 Every check that applies to a render passes, except the few the rendered ``pyproject.toml``
 opts out of in ``[tool.repo-review.ignore]``, each with the reason that
-docs/generated_project.md ("Standards") gives. Render and check only: seconds per case.
+docs/generated_project.md ("Standards") gives. The same renders are scanned for secrets
+(detect-secrets, every file) and for unsafe Python (bandit, every severity). Render and
+check only: seconds per case.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from detect_secrets.core.secrets_collection import SecretsCollection
+from detect_secrets.settings import default_settings
 from repo_review.processor import process
 
 from tests.conftest import REPO
@@ -62,6 +68,30 @@ def results(project: Path) -> dict[str, Any]:
     return {result.name: result for result in process(project).results}
 
 
+def secrets_in(project: Path) -> dict[str, Any]:
+    """What detect-secrets finds in the project's files (its default plugins), by file."""
+    found = SecretsCollection()
+    with default_settings():
+        for path in sorted(project.rglob("*")):
+            if path.is_file() and ".git" not in path.relative_to(project).parts:
+                found.scan_file(str(path))
+    return dict(found.json())
+
+
+def bandit_findings(project: Path) -> list[str]:
+    """Bandit's findings of any severity and confidence in the rendered package and tests."""
+    report = subprocess.run(
+        [sys.executable, "-m", "bandit", "-r", "src", "-f", "json", "-q"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert report.returncode in (0, 1), report.stderr
+    results = json.loads(report.stdout)["results"]
+    return [f"{r['filename']}:{r['line_number']} {r['test_id']} {r['issue_text']}" for r in results]
+
+
 def test_the_cases_cover_every_combination_and_answer() -> None:
     assert len(CASES) == 16
     assert len({case_id(case) for case in CASES}) == 16
@@ -91,6 +121,9 @@ def test_every_applicable_check_passes(render: Callable[..., Path], answers: dic
         assert skipped >= {"GH200", "GH210", "SEC001"}
         assert not (project / ".github").exists()
     assert {name: checks[name].result for name in ran} == dict.fromkeys(ran, True)
+    # The security posture: no secret in any rendered file, no unsafe call in the package.
+    assert secrets_in(project) == {}
+    assert bandit_findings(project) == []
 
 
 @pytest.mark.parametrize("ci_provider", ["github", "gitlab", "none"])
