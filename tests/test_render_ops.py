@@ -144,8 +144,9 @@ def test_dockerfile_passes_hadolint_and_serves_the_api(variant: tuple[dict[str, 
         "!README.md",
         "!LICENSE",
         "!src/",
-        "!models/*.skops",
-        "!models/*.json",
+        "!models/registry/aliases.json",
+        "!models/registry/versions/*/*.skops",
+        "!models/registry/versions/*/*.json",
     ]
 
 
