@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -95,6 +96,7 @@ def test_files_follow_the_answers(variant: tuple[dict[str, Any], Path]) -> None:
         ".github/dependabot.yml": ci == "github",
         ".github/workflows/release.yml": ci == "github" and api,
         ".github/workflows/template-updates.yml": ci == "github" and answers.get("template_updates", False),
+        ".github/workflows/monitor.yml": ci == "github",
         ".gitlab-ci.yml": ci == "gitlab",
         ".pre-commit-config.yaml": True,
         "docs/architecture.md": True,
@@ -255,15 +257,18 @@ def test_gitlab_ci_structure(render: Callable[..., Path], api: str) -> None:
     run([tool("shellcheck"), "scripts.sh"], cwd=project)
     used = {job["stage"] for job in jobs.values()}
     assert used == set(stages)
+    # The scheduled batch scoring and monitoring runs in pipeline schedules only.
+    assert jobs["monitor"]["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule" && $SCORING_INPUT'}]
+    assert "--fail-on-drift" in "\n".join(jobs["monitor"]["script"])
     if api == "fastapi":
-        assert stages == ["check", "build", "staging", "production"]
+        assert stages == ["check", "monitor", "build", "staging", "production"]
         production = {**config[".deploy"], **jobs["deploy-production"]}
         assert production["environment"] == {"name": "production"}
         assert production["rules"] == [{"if": "$CI_COMMIT_TAG =~ /^v/", "when": "manual"}]
         assert production["allow_failure"] is False
         assert "docker push" in "\n".join(jobs["image"]["script"])
     else:
-        assert stages == ["check"] and set(jobs) == {"lint", "test", "layout"}
+        assert stages == ["check", "monitor"] and set(jobs) == {"lint", "test", "layout", "monitor"}
 
 
 def test_pre_commit_hooks_come_from_their_upstream_repositories(render: Callable[..., Path]) -> None:
@@ -620,3 +625,44 @@ def test_template_update_opens_a_pull_request_with_the_changes_in_between(
     assert "from v1.0.0 to v1.2.0" in body
     assert "- notes.txt says two." in body and "- New file added.txt." in body
     assert "First version" not in body and "Conflicts" not in body
+
+
+def test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift(
+    render: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The steps of monitor.yml after the install, run in order in a rendered project: the
+    champion is trained, scores a folder of tables, and the drift step passes on inputs like
+    the training data and fails on shifted ones."""
+    project = render(ci_provider="github", api="none")
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "monitor.yml").read_text())
+    job = workflow["jobs"]["score"]
+    assert workflow[True]["schedule"] and job["if"] == "${{ vars.SCORING_INPUT != '' }}"  # on: is YAML 1.1's True
+    steps = {step["name"]: step["run"] for step in job["steps"] if "run" in step}
+    names = [step["name"] for step in job["steps"]]
+    assert names[-3:] == ["Model registry", "Batch scoring with the champion", "Drift"]
+    env = {**os.environ, "PYTHONPATH": str(project / "src"), "SCORING_INPUT": "incoming"}
+    env["PATH"] = f"{BIN}{os.pathsep}{env['PATH']}"  # python, as the install step leaves it
+    summary = tmp_path / "summary.md"
+    env["GITHUB_STEP_SUMMARY"] = str(summary)
+    assert "registered model version 1 as champion" in run_script(steps["Model registry"], project, env)
+    from sklearn.datasets import load_breast_cancer  # the bundled data the champion learnt
+
+    rows = load_breast_cancer(as_frame=True).data
+    (project / "incoming").mkdir()
+    rows.to_csv(project / "incoming" / "today.csv", index=False)
+    scored = run_script(steps["Batch scoring with the champion"], project, env)
+    assert "to predictions/today.csv" in scored
+    assert set(pd.read_csv(project / "predictions" / "today.csv")["model_version"]) == {1}
+    run_script(steps["Drift"], project, env)
+    assert "PSI" in summary.read_text()
+
+    shifted = pd.concat([rows * 3] * 3, ignore_index=True)  # every feature far from training
+    shifted.to_csv(project / "incoming" / "today.csv", index=False)
+    (project / "logs" / "batch.jsonl").unlink()
+    run_script(steps["Batch scoring with the champion"], project, env)
+    drift = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", steps["Drift"]],
+        cwd=project, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert drift.returncode == 1, drift.stdout + drift.stderr
+    assert "significant drift in:" in drift.stderr
