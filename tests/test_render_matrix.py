@@ -39,6 +39,7 @@ GITLAB_SKIPPED_JOBS = {
     "image": "needs a Docker engine (docker:dind)",
     "deploy-staging": "needs a Kubernetes cluster",
     "deploy-production": "needs a Kubernetes cluster",
+    "monitor": "runs in pipeline schedules only (its steps run in test_render_ops)",
 }
 
 CASES: list[dict[str, Any]] = [
@@ -182,8 +183,9 @@ def test_rendered_project_passes_its_checks_and_ci_and_trains(
     else:
         assert baseline["roc_auc"] == 0.5
         assert candidate["roc_auc"] > 0.9
-    total = metrics["split"]["train"] + metrics["split"]["validation"]
+    total = metrics["split"]["train"] + metrics["split"]["validation"] + metrics["split"]["holdout"]
     assert total == {"binary": 569, "multiclass": 178, "regression": 442}[problem_type]
+    assert metrics["split"]["holdout"] == -(-total // 10)  # the default 10 % online holdout
 
     check(
         run_in(project, python, "-m", package, "predict", "--input", "models/sample_input.csv", "--output", "out.csv")
