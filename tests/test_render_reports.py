@@ -155,8 +155,13 @@ def test_regression_on_penguins_interprets_and_reports(template_repo: Path, peng
     details = json.loads((project / "reports" / "permutation_importance.json").read_text())
     assert details["partial_dependence_features"][0] == "flipper_length_mm"
     assert (project / "models" / "validation.parquet").is_file()
-    assert written["validation_rows"] == written["split"]["validation"] == 69
-    assert written["split"] == {"train": 273, "validation": 69, "holdout": 0, "strategy": "random"}
+    split = written["split"]
+    assert written["validation_rows"] == split["validation"]
+    # 342 birds with a body mass: the default 10 % online holdout first, then 20 % of the
+    # rest to validation.
+    assert split["train"] + split["validation"] + split["holdout"] == 342
+    assert (split["holdout"], split["validation"]) == (35, 62)  # ceil(10 % of 342), ceil(20 % of 307)
+    assert split["strategy"] == "random"
     metadata = json.loads((project / "models" / "metadata.json").read_text())
     assert (metadata["split_strategy"], metadata["model_family"]) == ("random", "hist_gradient_boosting")
     assert metadata["datetime_features"] == ["measured"]
