@@ -497,7 +497,7 @@ def test_lint_summary_lists_what_still_departs_from_the_layout(
     # A bare script folder: no src layout, no tests, no README, no LICENSE, no pyproject.
     assert {"P2P101", "P2P102", "P2P103", "P2P104", "P2P201"} <= set(failed)
     assert f"poc2prod lint still finds {len(failed)} departure(s)" in out
-    assert "docs/lint.md#p2p101" in out
+    assert "/lint/P2P101/" in out
 
 
 def test_adopt_help_does_not_import_copier() -> None:

@@ -176,7 +176,7 @@ def test_breaking_one_thing_fails_exactly_its_check(project: Path, check_id: str
     assert failures(project) == [check_id]
     report = lint_repository(project, LintOptions(select=(check_id,)))
     (failed,) = report.results
-    assert failed.message and failed.url.endswith(f"docs/lint.md#{check_id.lower()}")
+    assert failed.message and failed.url.endswith(f"/lint/{check_id}/")
 
 
 def test_a_check_that_needs_another_is_not_applicable_when_that_one_fails(project: Path) -> None:
@@ -235,7 +235,7 @@ def test_repo_review_shows_poc2prod_families_beside_sp_repo_review(project: Path
     ours = {name: check for name, check in report["checks"].items() if name.startswith("P2P")}
     assert sorted(ours) == ALL_IDS
     assert {check["result"] for check in ours.values()} == {True}
-    assert ours["P2P101"]["url"].endswith("docs/lint.md#p2p101")
+    assert ours["P2P101"]["url"].endswith("/lint/P2P101/")
     assert any(name.startswith("PY") for name in report["checks"])
 
 
@@ -282,7 +282,7 @@ def test_table_output_shows_the_fix_and_url_of_a_failure(project: Path) -> None:
     done = run_cli("lint", str(project))
     assert done.returncode == 1
     assert "no LICENSE file. Add a `LICENSE` file" in done.stdout
-    assert "docs/lint.md#p2p104" in done.stdout
+    assert "/lint/P2P104/" in done.stdout
 
 
 def test_json_output(project: Path) -> None:
@@ -301,7 +301,7 @@ def test_json_output(project: Path) -> None:
             "title": ".dockerignore beside the Dockerfile",
             "result": "fail",
             "message": failed[0]["message"],
-            "url": "https://github.com/poc2prod/poc2prod/blob/main/docs/lint.md#p2p603",
+            "url": "https://poc2prod.github.io/poc2prod/lint/P2P603/",
         }
     ]
     assert failed[0]["message"].startswith("no `.dockerignore`. Add a `.dockerignore`")
@@ -529,13 +529,19 @@ def test_dockerfile_final_stage_and_pinned_actions() -> None:
     assert unpinned_actions(workflow) == ["org/repo/.github/workflows/x.yml@main"]
 
 
-def test_docs_page_matches_the_checks() -> None:
-    from poc2prod.lint.docs import render_docs
+def test_every_check_has_its_page_at_its_url() -> None:
+    from poc2prod import SITE_URL
+    from poc2prod.lint.checks import all_checks
+    from poc2prod.lint.docs import render_pages
 
-    page = (REPO / "docs" / "lint.md").read_text()
-    assert page == render_docs(), "docs/lint.md is stale: python -m poc2prod.lint.docs > docs/lint.md"
-    for check_id in ALL_IDS:
-        assert f'<a id="{check_id.lower()}"></a>' in page
+    pages = render_pages()
+    index = (REPO / "docs" / "lint" / "index.md").read_text()
+    for check_id, check in all_checks().items():
+        page = REPO / "docs" / "lint" / f"{check_id}.md"
+        assert page.read_text() == pages[f"lint/{check_id}.md"], f"{page} is stale: python -m poc2prod.docs"
+        assert check.url == f"{SITE_URL}lint/{check_id}/"  # where MkDocs serves lint/<ID>.md
+        assert f"[{check_id}]({check_id}.md)" in index
+    assert set(ALL_IDS) == set(all_checks())
 
 
 # The rendered CI's lint step.

@@ -645,7 +645,7 @@ def test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift(
     summary = tmp_path / "summary.md"
     env["GITHUB_STEP_SUMMARY"] = str(summary)
     assert "registered model version 1 as champion" in run_script(steps["Model registry"], project, env)
-    from sklearn.datasets import load_breast_cancer  # the bundled data the champion learnt
+    from sklearn.datasets import load_breast_cancer  # type: ignore[import-untyped]  # the bundled data
 
     rows = load_breast_cancer(as_frame=True).data
     (project / "incoming").mkdir()

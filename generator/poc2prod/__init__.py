@@ -7,4 +7,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+#: The documentation site (MkDocs, ``mkdocs.yml``'s ``site_url``); lint checks link into it.
+SITE_URL = "https://poc2prod.github.io/poc2prod/"
+
+__all__ = ["SITE_URL", "__version__"]

@@ -12,6 +12,8 @@ Nothing here is imported by ``poc2prod --help``: repo-review and rich load on ``
 
 from __future__ import annotations
 
-#: Where every check is documented: one anchored section per ID (``#p2p101``), generated
-#: from the check definitions by ``python -m poc2prod.lint.docs``.
-DOCS_URL = "https://github.com/poc2prod/poc2prod/blob/main/docs/lint.md"
+from poc2prod import SITE_URL
+
+#: Where the checks are documented: one page per ID (``<DOCS_URL>P2P101/``), generated
+#: from the check definitions by ``python -m poc2prod.docs``.
+DOCS_URL = f"{SITE_URL}lint/"

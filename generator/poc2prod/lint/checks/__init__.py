@@ -60,7 +60,7 @@ class Poc2ProdCheck:
         if "short_family" in cls.__dict__:
             cls.family = family_key(cls.short_family)
         if cls.__name__.startswith("P2P"):
-            cls.url = f"{DOCS_URL}#{cls.__name__.lower()}"
+            cls.url = f"{DOCS_URL}{cls.__name__}/"
 
     @classmethod
     def fix(cls) -> str:
