@@ -58,4 +58,4 @@ def test_every_command_of_the_tutorial_runs(tmp_path: Path) -> None:
     project = tmp_path / "churn"
     assert "Call-centre data arrives every Monday." in (project / "README.md").read_text()
     assert "Personal data never leaves data/" in (project / "data" / "README.md").read_text()
-    assert "serve.pid" not in os.listdir(project)
+    assert not (project / "serve.pid").exists()
