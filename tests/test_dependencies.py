@@ -87,6 +87,7 @@ def test_default_render_manifest(render: Callable[..., Path]) -> None:
         "deploy/k8s/overlays/staging/kustomization.yaml",
         "docs/architecture.md",
         "docs/rollout.md",
+        "docs/use_case.md",
         "models/.gitkeep",
         "notebooks/01_use_case_and_data.ipynb",
         "notebooks/02_split_and_features.ipynb",

@@ -101,6 +101,7 @@ def test_files_follow_the_answers(variant: tuple[dict[str, Any], Path]) -> None:
         ".pre-commit-config.yaml": True,
         "docs/architecture.md": True,
         "docs/rollout.md": True,
+        "docs/use_case.md": True,
         "src/churn_model/model_card.py": True,
     }
     assert {name: (project / name).is_file() for name in expected} == expected
