@@ -240,6 +240,7 @@ def test_no_terminal_without_defaults(template_repo: Path, tmp_path: Path) -> No
 
 def test_help_does_not_import_copier_or_repo_review() -> None:
     # Each costs a share of a second that `poc2prod --help` must not pay: commands import them.
+    # rich (Typer's help panels) and importlib.metadata (the version) cost 55 and 25 ms.
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -247,11 +248,23 @@ def test_help_does_not_import_copier_or_repo_review() -> None:
         "result = CliRunner().invoke(app, ['--help'])\n"
         "assert result.exit_code == 0, result.output\n"
         "assert 'new' in result.output and 'lint' in result.output\n"
-        "heavy = ('copier', 'repo_review', 'poc2prod.lint', 'pathspec')\n"
+        "heavy = ('copier', 'repo_review', 'poc2prod.lint', 'pathspec', 'rich', 'markdown_it', 'importlib.metadata')\n"
         "print(sorted(name for name in sys.modules if name.split('.')[0] in heavy or name.startswith(heavy)))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_version_is_the_installed_distribution_version() -> None:
+    # pyproject.toml reads the version from poc2prod/__init__.py: the two cannot drift apart.
+    from importlib.metadata import version
+
+    import poc2prod
+
+    done = run_cli("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"poc2prod {poc2prod.__version__}"
+    assert version("poc2prod") == poc2prod.__version__
 
 
 def test_same_answers_render_identical_files_whatever_the_folder_name(template_repo: Path, tmp_path: Path) -> None:
