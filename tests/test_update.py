@@ -858,3 +858,38 @@ def test_a_project_named_twice_is_updated_once(demo_template: Path, tmp_path: Pa
     assert err == f"note: {again} is the project {project} named again: it is updated once\n"
     assert [(p["project"], p["status"]) for p in json.loads(out)["projects"]] == [(str(project), "updated")]
     assert recorded_version(project) == "v1.1.0"
+
+
+# --- speed: one template cache per run ---------------------------------------------------------
+
+
+def test_the_template_cache_hooks_still_find_copiers_names() -> None:
+    # engine.template_cache wraps these private names of Copier 9; were one renamed, updates
+    # would still be right, only slower: this test says so before a benchmark does.
+    from copier import _main, _template
+
+    assert callable(_template.clone)
+    assert callable(_main.Worker._sync_git_index_executable_bit)
+
+
+def test_a_run_clones_each_template_version_once_and_updates_as_without_the_cache(
+    demo_template: Path, tmp_path: Path
+) -> None:
+    from poc2prod.engine import template_cache
+
+    projects = [new_project(demo_template, tmp_path / name, "v1.0.0") for name in ("a", "b", "plain")]
+    for project in projects:
+        edit(project, "notes.txt", "two\n", "two, and our own line\n")
+        commit_all(project)
+    cache = tmp_path / "cache"
+
+    with template_cache(cache):
+        cached = [update_project(project, UpdateOptions(to="v1.1.0")) for project in projects[:2]]
+    plain = update_project(projects[2], UpdateOptions(to="v1.1.0"))
+
+    assert [r.status for r in cached] == [UpdateStatus.UPDATED, UpdateStatus.UPDATED]
+    assert [(r.changed, r.conflicts) for r in cached] == [(plain.changed, plain.conflicts)] * 2
+    assert tree_digest(projects[0]) == tree_digest(projects[1]) == tree_digest(projects[2])
+    assert git_status(projects[0]) == git_status(projects[2])
+    assert len(list((cache / "clones").iterdir())) == 2  # v1.0.0 and v1.1.0, for both projects
+    assert len(list((cache / "renders").iterdir())) == 1  # v1.0.0 with the shared answers

@@ -11,9 +11,15 @@ half a second, which ``poc2prod --help`` must not pay.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,10 +113,13 @@ def create(
         return str(worker.template.commit or worker.template.version or "")
 
 
-def render_version(source: str, ref: str, answers: dict[str, Any], dest: Path) -> None:
-    """Render ``source`` at ``ref`` with recorded ``answers`` into ``dest``, as Copier's update does to compare.
+def render_version(source: str, ref: str, answers: dict[str, Any], dest: Path) -> Path:
+    """Render ``source`` at ``ref`` with recorded ``answers``, as Copier's update does to compare; return the folder.
 
-    Tasks are skipped; the template is trusted (its migrations must run for an update).
+    The folder is ``dest``, or, inside :func:`template_cache`, a rendering of the same
+    ``(source, ref, answers)`` made earlier in the run (by this process or another): it
+    is shared, so it must only be read. Tasks are skipped; the template is trusted (its
+    migrations must run for an update).
 
     Raises
     ------
@@ -118,6 +127,15 @@ def render_version(source: str, ref: str, answers: dict[str, Any], dest: Path) -
         Copier failed: an unreadable source or ref, a question without answer or default,
         an answer the template refuses.
     """
+    cache = _CACHE.folder
+    if cache is None:
+        _render_version(source, ref, answers, dest)
+        return dest
+    key = json.dumps([source, ref, answers], sort_keys=True, default=str)
+    return _cached(cache / "renders", key, lambda staging: _render_version(source, ref, answers, staging))
+
+
+def _render_version(source: str, ref: str, answers: dict[str, Any], dest: Path) -> None:
     from copier import run_copy
 
     with _quiet_warnings(), _translated("update", source, ref):
@@ -152,14 +170,23 @@ def merge_update(
     KeyboardInterrupt
         Interrupted; Copier's process and its children were ended.
     """
-    return run_in_own_session(_merge_update, project, source=source, ref=ref, data=data, conflict=conflict)
+    return run_in_own_session(
+        _merge_update, project, source=source, ref=ref, data=data, conflict=conflict, cache=_CACHE.folder
+    )
 
 
 def _merge_update(
-    project: Path, *, source: str, ref: str, data: dict[str, str], conflict: Literal["inline", "rej"]
+    project: Path,
+    *,
+    source: str,
+    ref: str,
+    data: dict[str, str],
+    conflict: Literal["inline", "rej"],
+    cache: Path | None = None,
 ) -> str:
     worker_class = _worker_class()
     with (
+        template_cache(cache),
         _quiet_warnings(),
         _translated("update", source, ref),
         worker_class(
@@ -199,6 +226,132 @@ def _version_of(template: Any) -> str | None:
     if template.vcs != "git":
         return None
     return describe_version(template.local_abspath)
+
+
+class _Cache:
+    """The folder of the template cache in force (see :func:`template_cache`), ``None`` outside one."""
+
+    folder: Path | None = None
+
+
+_CACHE = _Cache()
+
+
+@contextmanager
+def template_cache(folder: Path | None) -> Iterator[None]:
+    """Within the block, reuse what Copier computes more than once in a run; ``None``: no cache.
+
+    An update of one project makes Copier clone the template four times (the old version
+    twice, the new one twice) and render each of the two versions twice, and updating a
+    fleet repeats all of it per project; each file rendered also costs a ``git config``
+    process. Inside the block:
+
+    - each ``(template, ref)`` is cloned once into ``folder`` (by Copier's own clone, so a
+      dirty local template is taken as Copier takes it); every later clone of it, by any
+      process given the same folder, is that checkout, which Copier only reads;
+    - :func:`render_version` renders each ``(template, ref, answers)`` once;
+    - ``core.fileMode`` is read once per rendering rather than once per file (Copier acts
+      on it only when it is ``false``; the answer cannot change during a rendering).
+
+    ``folder`` lives as long as the run (a temporary folder), so a template that changes
+    between two runs is read afresh. Nested blocks keep the outer folder.
+    """
+    if folder is None or _CACHE.folder is not None:
+        yield
+        return
+    _install_cache_hooks()
+    _CACHE.folder = folder
+    try:
+        yield
+    finally:
+        _CACHE.folder = None
+
+
+def _cached(folder: Path, key: str, make: Callable[[Path], None]) -> Path:
+    """Return ``folder/<hash of key>``, made by ``make(staging)`` and renamed into place the first time.
+
+    Processes sharing ``folder`` may race to make the same entry: the first rename wins,
+    the others throw their copy away and use the winner's.
+    """
+    entry = folder / hashlib.sha256(key.encode()).hexdigest()[:24]
+    if not entry.is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging.", dir=folder))
+        try:
+            make(staging)
+            staging.rename(entry)
+        except OSError:
+            if not entry.is_dir():
+                raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return entry
+
+
+_hooks_installed = False
+
+
+def _install_cache_hooks() -> None:
+    """Wrap Copier's template clone and its per-file ``core.fileMode`` read, for :func:`template_cache`.
+
+    The wrappers do what Copier does whenever no cache is in force. They replace private
+    names of Copier 9 (``tests/test_update.py`` checks they still exist): were one gone,
+    Copier runs unwrapped, only slower.
+    """
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from copier import _main, _template
+
+    real_clone = getattr(_template, "clone", None)
+    if callable(real_clone):
+
+        def clone(url: str, ref: str = "HEAD", location: str | None = None) -> str:
+            cache = _CACHE.folder
+            if cache is None:
+                return str(real_clone(url, ref, location=location))
+            # Copier only reads its clone (git reads of it rewrite at most the index, by
+            # rename), so every Template of the run reads one checkout; ``location``, an
+            # empty folder Copier made, is left empty and removed by Copier as usual.
+            return str(_cached(cache / "clones", f"{url}\0{ref}", lambda staging: real_clone(url, ref, str(staging))))
+
+        _template.clone = clone  # type: ignore[attr-defined]
+
+    worker = getattr(_main, "Worker", None)
+    real_sync = getattr(worker, "_sync_git_index_executable_bit", None)
+    if worker is not None and callable(real_sync):
+        modes: dict[int, tuple[Any, str | None]] = {}
+
+        def sync(self: Any, dst_relpath: Path, src_mode: int) -> None:
+            if _CACHE.folder is None:
+                real_sync(self, dst_relpath, src_mode)
+                return
+            known = modes.get(id(self))
+            if known is None or known[0]() is not self:
+                known = (weakref.ref(self), _file_mode(Path(self.subproject.local_abspath)))
+                modes[id(self)] = known
+            if known[1] == "false":  # the only case where Copier's method does anything
+                real_sync(self, dst_relpath, src_mode)
+
+        worker._sync_git_index_executable_bit = sync
+
+
+def _file_mode(folder: Path) -> str | None:
+    """``git config --type=bool --get core.fileMode`` in ``folder``: ``true``, ``false``, or ``None`` when unset."""
+    try:
+        done = subprocess.run(
+            ["git", "config", "--type=bool", "--get", "core.fileMode"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def _worker_class() -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from poc2prod.engine import template_cache
 from poc2prod.update import UpdateOptions, UpdateResult, UpdateStatus, update_project
 from poc2prod.vcs import repository_top
 
@@ -44,7 +46,9 @@ def update_projects(
 
     Projects that share a git repository (sub-projects of a monorepo) are updated one
     after the other, in one worker, so they never write the same index at once. Workers
-    are processes, not threads: Copier changes the working directory as it goes.
+    are processes, not threads: Copier changes the working directory as it goes. All
+    workers share one template cache for the run (:func:`poc2prod.engine.template_cache`):
+    each template version is cloned once, and rendered once per set of answers.
 
     Parameters
     ----------
@@ -67,6 +71,18 @@ def update_projects(
     KeyboardInterrupt
         After every project being updated was restored as it was.
     """
+    with tempfile.TemporaryDirectory(prefix="poc2prod-templates.") as cache:
+        return _update_projects(paths, options, jobs=jobs, on_result=on_result, cache=Path(cache))
+
+
+def _update_projects(
+    paths: list[Path],
+    options: UpdateOptions,
+    *,
+    jobs: int,
+    on_result: Callable[[UpdateResult], None] | None,
+    cache: Path,
+) -> list[UpdateResult]:
     groups: dict[str, list[tuple[int, Path]]] = {}
     for index, path in enumerate(paths):
         top = repository_top(path) if path.is_dir() else None
@@ -79,16 +95,17 @@ def update_projects(
             on_result(result)
 
     if jobs <= 1 or len(groups) <= 1:
-        for group in groups.values():
-            for index, path in group:
-                record(index, update_project(path, options))
+        with template_cache(cache):
+            for group in groups.values():
+                for index, path in group:
+                    record(index, update_project(path, options))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(groups)), mp_context=context) as pool:
-            futures = {pool.submit(_update_group, group, options): group for group in groups.values()}
+            futures = {pool.submit(_update_group, group, options, cache): group for group in groups.values()}
             try:
                 for future in as_completed(futures):
                     try:
@@ -106,5 +123,6 @@ def update_projects(
     return [results[index] for index in range(len(paths))]
 
 
-def _update_group(group: list[tuple[int, Path]], options: UpdateOptions) -> list[tuple[int, UpdateResult]]:
-    return [(index, update_project(path, options)) for index, path in group]
+def _update_group(group: list[tuple[int, Path]], options: UpdateOptions, cache: Path) -> list[tuple[int, UpdateResult]]:
+    with template_cache(cache):
+        return [(index, update_project(path, options)) for index, path in group]

@@ -108,8 +108,7 @@ def merge_in_clone(
     clone_project = clone / project.subdir if project.subdir else clone
     if project.source != project.recorded.src_path:
         _relocate(clone, clone_project, project.source)
-    old_render = work / "old"
-    engine.render_version(project.source, project.recorded.commit, project.recorded.answers, old_render)
+    old_render = engine.render_version(project.source, project.recorded.commit, project.recorded.answers, work / "old")
 
     to_version = engine.merge_update(clone_project, source=project.source, ref=target_ref, data=data, conflict=conflict)
 
@@ -281,7 +280,7 @@ def _stayed_deleted(
     if not candidates:
         return []
     answers = read_answers(clone / project.subdir if project.subdir else clone)
-    engine.render_version(project.source, to_version, answers.answers, new_render)
+    new_render = engine.render_version(project.source, to_version, answers.answers, new_render)
     return [
         relative
         for relative in candidates
