@@ -11,6 +11,7 @@ half a second, which ``poc2prod --help`` must not pay.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -251,7 +252,8 @@ def template_cache(folder: Path | None) -> Iterator[None]:
       process given the same folder, is that checkout, which Copier only reads;
     - :func:`render_version` renders each ``(template, ref, answers)`` once;
     - ``core.fileMode`` is read once per rendering rather than once per file (Copier acts
-      on it only when it is ``false``; the answer cannot change during a rendering).
+      on it only when it is ``false``; the answer cannot change during a rendering);
+    - each template file is compiled once (Jinja's bytecode cache).
 
     ``folder`` lives as long as the run (a temporary folder), so a template that changes
     between two runs is read afresh. Nested blocks keep the outer folder.
@@ -265,6 +267,7 @@ def template_cache(folder: Path | None) -> Iterator[None]:
         yield
     finally:
         _CACHE.folder = None
+        _compiled.clear()  # keyed by checkout paths, which die with ``folder``
 
 
 def _cached(folder: Path, key: str, make: Callable[[Path], None]) -> Path:
@@ -292,7 +295,7 @@ _hooks_installed = False
 
 
 def _install_cache_hooks() -> None:
-    """Wrap Copier's template clone and its per-file ``core.fileMode`` read, for :func:`template_cache`.
+    """Wrap Copier's template clone, its per-file ``core.fileMode`` read and its Jinja environment.
 
     The wrappers do what Copier does whenever no cache is in force. They replace private
     names of Copier 9 (``tests/test_update.py`` checks they still exist): were one gone,
@@ -337,6 +340,52 @@ def _install_cache_hooks() -> None:
                 real_sync(self, dst_relpath, src_mode)
 
         worker._sync_git_index_executable_bit = sync
+
+    real_env = getattr(worker, "__dict__", {}).get("jinja_env")
+    if worker is not None and isinstance(real_env, functools.cached_property):
+        # Every rendering compiles each template file again. Compiled once into the cache:
+        # a file's name there is the path of its version's checkout, so another version, or
+        # another template (with other Jinja settings), never meets its bytecode.
+        make_env = real_env.func
+
+        def jinja_env(self: Any) -> Any:
+            env = make_env(self)
+            if _CACHE.folder is not None:
+                from jinja2 import FileSystemBytecodeCache
+
+                (_CACHE.folder / "jinja").mkdir(parents=True, exist_ok=True)
+                env.bytecode_cache = FileSystemBytecodeCache(str(_CACHE.folder / "jinja"))
+                env.compile = _memoized_compile(env.compile, str(self.template.local_abspath))
+            return env
+
+        cached_env = functools.cached_property(jinja_env)
+        cached_env.__set_name__(worker, "jinja_env")
+        worker.jinja_env = cached_env
+
+
+#: Code compiled from a template string (file names, defaults): Copier compiles each path
+#: of the template in every rendering, three or four renderings per update.
+_compiled: dict[tuple[Any, ...], Any] = {}
+
+
+def _memoized_compile(compile_: Callable[..., Any], checkout: str) -> Callable[..., Any]:
+    """Wrap an environment's ``compile`` so that each source is compiled once per checkout.
+
+    Environments of one checkout are made from the same ``copier.yml``, so with the same
+    Jinja settings; the code compiled is what the bytecode cache would store and reload.
+    """
+
+    def compile(
+        source: Any, name: str | None = None, filename: str | None = None, raw: bool = False, defer_init: bool = False
+    ) -> Any:
+        if not isinstance(source, str):
+            return compile_(source, name, filename, raw, defer_init)
+        key = (checkout, source, name, filename, raw, defer_init)
+        if key not in _compiled:
+            _compiled[key] = compile_(source, name, filename, raw, defer_init)
+        return _compiled[key]
+
+    return compile
 
 
 def _file_mode(folder: Path) -> str | None:
