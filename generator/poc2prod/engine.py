@@ -89,6 +89,8 @@ def create(
     """
     worker_class = _worker_class()
     with (
+        tempfile.TemporaryDirectory(prefix="poc2prod-templates.") as cache,
+        template_cache(Path(cache)),  # core.fileMode read once, not once per file
         _translated("create", source.location, source.vcs_ref),
         worker_class(
             src_path=source.location,
