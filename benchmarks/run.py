@@ -223,7 +223,10 @@ def _project(template: Path, dest: Path, *answers: str) -> None:
 
 def _model_folder(project: Path) -> Path:
     """The folder of the newest model version in the project's registry."""
-    schemas = sorted(project.glob("models/registry/*/schema.json"), key=lambda path: path.stat().st_mtime)
+    schemas = sorted(
+        [*project.glob("models/registry/versions/*/schema.json"), *project.glob("models/schema.json")],
+        key=lambda path: path.stat().st_mtime,
+    )
     if not schemas:
         raise SystemExit(f"error: no trained model under {project / 'models'}: train failed")
     return schemas[-1].parent
