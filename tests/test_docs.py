@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from poc2prod import SITE_URL
@@ -67,3 +69,53 @@ def test_readme_links_lead_to_files() -> None:
     assert local
     missing = [link for link in local if not (REPO / link).exists()]
     assert missing == []
+
+
+def test_check_names_stale_pages_and_a_write_brings_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A changed page, a page of a check that no longer exists and a nav without a check's
+    page are each named by ``--check`` (exit 1); a run without it rewrites them."""
+    from poc2prod import docs
+
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    project_cli = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    monkeypatch.setattr(docs, "REPO", tmp_path)
+    monkeypatch.setattr(docs, "DOCS", tmp_path / "docs")
+    monkeypatch.setattr(docs, "project_cli_reference", lambda: project_cli)  # no render: it has its own test
+    assert docs.main(["--check"]) == 0
+
+    page = tmp_path / "docs" / "lint" / "P2P101.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("src layout", "flat layout"), encoding="utf-8")
+    (tmp_path / "docs" / "lint" / "P2P999.md").write_text("# a removed check\n", encoding="utf-8")
+    nav = tmp_path / "mkdocs.yml"
+    nav.write_text(nav.read_text(encoding="utf-8").replace("          - lint/P2P803.md\n", ""), encoding="utf-8")
+    capsys.readouterr()
+    assert docs.main(["--check"]) == 1
+    out = capsys.readouterr().out
+    assert "docs/lint/P2P101.md" in out and "docs/lint/P2P999.md" in out and "mkdocs.yml" in out
+    assert "src layout" not in page.read_text(encoding="utf-8")  # --check writes nothing
+
+    assert docs.main([]) == 0
+    assert "src layout" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "docs" / "lint" / "P2P999.md").exists()
+    assert "- lint/P2P803.md" in nav.read_text(encoding="utf-8")
+    assert docs.main(["--check"]) == 0
+
+
+def test_docs_refuses_an_unknown_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    from poc2prod import docs
+
+    assert docs.main(["--chek"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown argument '--chek'")
+
+
+def test_every_check_page_says_what_why_and_how() -> None:
+    from poc2prod.lint.checks import all_checks
+
+    for check_id, check in all_checks().items():
+        page = (REPO / "docs" / "lint" / f"{check_id}.md").read_text(encoding="utf-8")
+        for heading in ("## What it checks", "## Why it matters", "## How to fix it"):
+            assert heading in page, (check_id, heading)
+        assert " ".join(check.why.split()[:6]) in " ".join(page.split())

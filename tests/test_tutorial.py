@@ -28,9 +28,7 @@ def bash_blocks(text: str) -> list[str]:
 def test_every_command_of_the_tutorial_runs(tmp_path: Path) -> None:
     blocks = bash_blocks(TUTORIAL.read_text(encoding="utf-8"))
     assert len(blocks) >= 10
-    subprocess.run(
-        ["git", "clone", "-q", "--no-tags", str(REPO), str(tmp_path / "acme-template")], check=True
-    )
+    subprocess.run(["git", "clone", "-q", "--no-tags", str(REPO), str(tmp_path / "acme-template")], check=True)
     script = "set -euo pipefail\n" + "\n".join(blocks)
     env = {
         **os.environ,

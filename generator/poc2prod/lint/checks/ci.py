@@ -69,6 +69,11 @@ def _script_lines(value: Any) -> list[str]:
 class P2P701(Ci):
     """CI runs the tests"""
 
+    why = (
+        "Tests that CI does not run stop being run: a change that breaks training, the API or the notebooks "
+        "then reaches the main branch and the release unnoticed."
+    )
+
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
         """Run the test suite in CI on every push and merge request: a `run: python -m
@@ -106,6 +111,11 @@ def _writes(permissions: Any) -> bool:
 
 class P2P702(Ci):
     """GitHub workflows grant least-privilege permissions"""
+
+    why = (
+        "A workflow's token gets write access to the repository by default; a compromised action or "
+        "dependency in a job that only needs to read can then push code or publish packages."
+    )
 
     file = ".github/workflows"
 
@@ -145,6 +155,11 @@ def unpinned_actions(workflow: Any) -> list[str]:
 
 class P2P703(Ci):
     """GitHub actions pinned to a commit SHA"""
+
+    why = (
+        "A tag can be moved to other code by whoever controls the action's repository; a pinned SHA runs "
+        "exactly the code that was reviewed."
+    )
 
     file = ".github/workflows"
 

@@ -47,6 +47,11 @@ def final_stage(instructions: list[Instruction]) -> list[Instruction]:
 class P2P601(Container):
     """Image runs as a non-root USER"""
 
+    why = (
+        "A process running as root in the container is root on everything mounted into it, and one step from "
+        "the host if it escapes; the API needs no privilege."
+    )
+
     file = "Dockerfile"
 
     @classmethod
@@ -95,6 +100,11 @@ def _probed_workloads(p2p_repo: Repository) -> tuple[int, list[str]]:
 class P2P602(Container):
     """Health check: HEALTHCHECK in the image, or probes in Kubernetes"""
 
+    why = (
+        "Without a health check the platform cannot tell a running container from a working one: a deadlocked "
+        "API is never restarted and keeps receiving requests."
+    )
+
     file = "Dockerfile"
 
     @classmethod
@@ -118,6 +128,11 @@ class P2P602(Container):
 
 class P2P603(Container):
     """.dockerignore beside the Dockerfile"""
+
+    why = (
+        "Without one, `docker build` sends the whole folder to the builder: data, models, notebooks, `.git` "
+        "and `.env` files end up in the build context and can land in an image layer that is pushed."
+    )
 
     file = ".dockerignore"
 

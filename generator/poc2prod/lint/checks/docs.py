@@ -62,6 +62,12 @@ def _filled(cls: type[Docs], p2p_repo: Repository, name: str) -> bool | str:
 class P2P801(Docs):
     """Model card (docs/model_card.md), filled in"""
 
+    why = (
+        "The model card says what the model is for, on what data it was trained, how well it does and where "
+        "it must not be used: what a reviewer, an auditor or the next team needs before trusting its "
+        "predictions."
+    )
+
     file = "docs/model_card.md"
 
     @classmethod
@@ -82,6 +88,12 @@ class P2P801(Docs):
 class P2P802(Docs):
     """Roll-out plan (docs/rollout.md), filled in"""
 
+    why = (
+        "Deciding in advance how the model reaches users, what success means and when to roll back is what "
+        "makes a promotion a decision rather than a hope; the promotion gate reads its thresholds from this "
+        "plan."
+    )
+
     file = "docs/rollout.md"
 
     @classmethod
@@ -94,6 +106,11 @@ class P2P802(Docs):
 
 class P2P803(Docs):
     """Architecture (docs/architecture.md), filled in"""
+
+    why = (
+        "The architecture page is where an on-call engineer or a new team member learns how data becomes a "
+        "served prediction and comes back as monitoring, without reading all the code."
+    )
 
     file = "docs/architecture.md"
 

@@ -32,6 +32,11 @@ def _source(cell: dict[str, Any]) -> str:
 class P2P401(Notebooks):
     """Notebooks committed without outputs"""
 
+    why = (
+        "Outputs turn each run into a large diff, bury the code change in review, and may carry rows of the "
+        "data (personal data included) into git history."
+    )
+
     file = "notebooks"
 
     @classmethod
@@ -80,6 +85,11 @@ def _cell_definitions(source: str) -> list[str]:
 
 class P2P402(Notebooks):
     """Notebooks import the package instead of redefining its functions"""
+
+    why = (
+        "A function pasted into a notebook is a second copy: the package's copy is the one tested and served, "
+        "so the notebook's results describe code that production does not run."
+    )
 
     file = "notebooks"
 

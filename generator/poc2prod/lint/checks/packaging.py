@@ -24,6 +24,11 @@ class Packaging(Poc2ProdCheck):
 class P2P201(Packaging):
     """PEP 621 project metadata: name, version, description, requires-python"""
 
+    why = (
+        "Tools read the project from `[project]`: pip and uv install it, the API reports its version, CI "
+        "picks the Python version, and `poc2prod lint` itself finds the package name there."
+    )
+
     file = "pyproject.toml"
 
     @classmethod
@@ -71,6 +76,12 @@ def _unranged(requirements: Any, project: str) -> list[str]:
 
 class P2P202(Packaging):
     """Dependencies have version ranges, or a lock file pins them"""
+
+    why = (
+        "An unbounded dependency is whatever its newest release is on the day of the build: the model trained "
+        "last month and the image built today may run different code, and a major release can break the "
+        "pipeline or change predictions silently."
+    )
 
     file = "pyproject.toml"
     requires = frozenset({"P2P201"})
@@ -187,6 +198,11 @@ def docker_python_versions(p2p_repo: Repository) -> list[tuple[str, list[str]]]:
 
 class P2P203(Packaging):
     """One Python version across pyproject.toml, CI and the Dockerfile"""
+
+    why = (
+        "A model trained on one Python and served on another may load differently or not at all; when the "
+        "package, CI and the image agree on one version, what the tests checked is what production runs."
+    )
 
     file = "pyproject.toml"
 

@@ -41,6 +41,11 @@ def _answers(p2p_repo: Repository) -> Any:
 class P2P301(Reproducibility):
     """Template answers file (.copier-answers.yml) with its source and version"""
 
+    why = (
+        "The answers file records which template and which version rendered the project; without it the "
+        "project can never be updated or checked against the template again."
+    )
+
     file = ANSWERS_FILE
 
     @classmethod
@@ -62,6 +67,11 @@ class P2P301(Reproducibility):
 class P2P302(Reproducibility):
     """Template source recorded as a URL or absolute path"""
 
+    why = (
+        "A relative template path only works from the folder it was written in: CI, the scheduled update "
+        "workflow and a colleague's clone could not find the template."
+    )
+
     file = ANSWERS_FILE
     requires = frozenset({"P2P301"})
 
@@ -82,6 +92,11 @@ class P2P302(Reproducibility):
 
 class P2P303(Reproducibility):
     """Data and model artefacts ignored by git"""
+
+    why = (
+        "Data and models are large, are rebuilt by training, and often hold personal data; once committed "
+        "they stay in every clone of the history, and git cannot remove them without rewriting it."
+    )
 
     file = ".gitignore"
 
@@ -120,6 +135,11 @@ def max_file_size_kb(pyproject: dict[str, Any]) -> int:
 
 class P2P304(Reproducibility):
     """No large files committed"""
+
+    why = (
+        "Every clone, CI run and image build downloads every committed byte forever; a large file is almost "
+        "always data, a model or an output that the code should produce instead."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
@@ -164,6 +184,11 @@ def _seed_in_text(text: str) -> bool:
 
 class P2P305(Reproducibility):
     """Random seed in the training configuration"""
+
+    why = (
+        "Without a seed, two runs on the same data split and fit differently: a metric changes for no reason, "
+        "a promotion cannot be reproduced, and a bug cannot be bisected."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:

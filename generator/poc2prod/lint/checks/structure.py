@@ -26,6 +26,12 @@ class Structure(Poc2ProdCheck):
 class P2P101(Structure):
     """Package in a src layout (src/<package>/__init__.py)"""
 
+    why = (
+        "With the package at the root, `import package` in a test finds the working folder, so tests pass "
+        "although the installed package (what the image and the API run) lacks a module or a data file. Under "
+        "`src/` the tests can only import what was installed."
+    )
+
     file = "src"
 
     @classmethod
@@ -45,6 +51,11 @@ class P2P101(Structure):
 class P2P102(Structure):
     """Tests in a tests/ folder"""
 
+    why = (
+        "One known place for the tests is what lets CI, `make test` and a new team member run them without "
+        "reading the code, and lets `poc2prod update` add the template's new tests beside the team's."
+    )
+
     file = "tests"
 
     @classmethod
@@ -62,6 +73,11 @@ class P2P102(Structure):
 
 class P2P103(Structure):
     """README with the install and test commands"""
+
+    why = (
+        "The README is what a reviewer, an on-call engineer or an auditor opens first; a model nobody can "
+        "install or test from it cannot be checked, retrained or handed over."
+    )
 
     file = "README.md"
 
@@ -83,6 +99,11 @@ class P2P103(Structure):
 
 class P2P104(Structure):
     """A LICENSE file"""
+
+    why = (
+        "Without a license nobody outside the author may legally use, copy or deploy the code; a model that "
+        "reaches production needs its terms stated, even when they are 'internal use only'."
+    )
 
     file = "LICENSE"
 
