@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,42 @@ def test_every_check_page_says_what_why_and_how() -> None:
         for heading in ("## What it checks", "## Why it matters", "## How to fix it"):
             assert heading in page, (check_id, heading)
         assert " ".join(check.why.split()[:6]) in " ".join(page.split())
+
+
+#: Files the lifecycle map names that training, the report, the API or `model-card` write.
+ARTEFACT_PREFIXES = ("models/", "reports/", "logs/", "data/holdout/", "docs/model_card.md")
+
+
+def lifecycle_references() -> list[str]:
+    """The backticked names of the "where" column of docs/lifecycle.md's tables."""
+    names = []
+    for line in (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and cells[2] not in ("where", "---"):
+            names += re.findall(r"`([^`]+)`", cells[2])
+    return names
+
+
+def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..., Path]) -> None:
+    """Every file, folder, command, option and make target in the map's "where" column is in
+    a project rendered with the default answers (or, for GitLab CI, with ``ci_provider=gitlab``)."""
+    project = render("churn")
+    gitlab = render("churn_gitlab", ci_provider="gitlab")
+    reference = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    helps = dict(re.findall(r"^## `python -m churn_model ([^`]+)`\n\n```text\n(.*?)^```", reference, re.M | re.S))
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    names = lifecycle_references()
+    assert len(names) > 40
+    wrong = []
+    for name in names:
+        words = name.split()
+        command = next((c for c in sorted(helps, key=len, reverse=True) if name == c or name.startswith(c + " ")), None)
+        if command is not None:
+            wrong += [f"{command} {o}" for o in words[len(command.split()) :] if o not in helps[command]]
+        elif words[0] == "make":
+            wrong += [] if re.search(rf"^{re.escape(words[1])}:", makefile, re.M) else [name]
+        elif not name.startswith(ARTEFACT_PREFIXES) and not any(
+            (root / name).exists() or (root / "src" / "churn_model" / name).exists() for root in (project, gitlab)
+        ):
+            wrong.append(name)
+    assert wrong == []
