@@ -132,7 +132,8 @@ def main() -> None:
         server.should_exit = True  # type: ignore[attr-defined]
 
         poc2prod = str(Path(python).with_name("poc2prod"))
-        lint = subprocess.run([poc2prod, "lint", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
+        # Relative paths (cwd=tmp), so that no temporary folder shows in the pictures.
+        lint = subprocess.run([poc2prod, "lint", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         record_svg(lint.stdout + lint.stderr, IMAGES / "lint.svg", "poc2prod lint churn")
 
         # A local edit, then a new template version, then the update that keeps the edit.
@@ -144,7 +145,7 @@ def main() -> None:
         notes.write_text(notes.read_text() + "\nKeep personal data out of git.\n")
         run("git", "commit", "-qam", "Data README: personal data", cwd=template)
         run("git", "tag", "v1.1.0", cwd=template)
-        update = subprocess.run([poc2prod, "update", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
+        update = subprocess.run([poc2prod, "update", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         if update.returncode != 0:
             raise SystemExit(f"error: poc2prod update failed:\n{update.stdout}\n{update.stderr}")
         record_svg(update.stdout + update.stderr, IMAGES / "update.svg", "poc2prod update churn")
