@@ -9,7 +9,9 @@ trains, writes the report, serves the API, and writes to ``docs/images/``:
   OpenAPI 3.1, served from the ``swagger-ui-py`` package, so no CDN is needed);
 - ``lint.svg``: ``poc2prod lint`` of the project, recorded by rich;
 - ``update.svg``: ``poc2prod update`` of a project with a local edit across a new template
-  version, recorded by rich.
+  version, recorded by rich;
+- ``update_fleet.svg``: the summary table of ``poc2prod update`` over three projects, one
+  updated with its edit kept, one conflicted, one updated.
 
 Needs the ``docs`` extra (``pip install -e ".[docs]"``) and Chromium.
 """
@@ -136,19 +138,42 @@ def main() -> None:
         lint = subprocess.run([poc2prod, "lint", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         record_svg(lint.stdout + lint.stderr, IMAGES / "lint.svg", "poc2prod lint churn")
 
-        # A local edit, then a new template version, then the update that keeps the edit.
+        # A fleet: churn (trained above), fraud and pricing, all at v1.0.0. churn's team
+        # edits its README, fraud's team adds a line where the next version adds another,
+        # pricing's team changes nothing.
+        fleet = {name: tmp / name for name in ("fraud", "pricing")}
+        for other in fleet.values():
+            create_project(other, resolve_source(str(template)), {}, defaults=True, git=True, quiet=True)
         readme = project / "README.md"
         readme.write_text(readme.read_text() + "\nOur team's notes on the churn model.\n")
         run("git", "add", "-A", cwd=project)  # the notes, and the model card `report` wrote
         run("git", "commit", "-qm", "Our notes and the model card", cwd=project)
+        data_readme = fleet["fraud"] / "data" / "README.md"
+        data_readme.write_text(data_readme.read_text() + "Card data is masked before it lands here.\n")
+        run("git", "commit", "-qam", "Data README: masking", cwd=fleet["fraud"])
+
         notes = template / "template" / "data" / "README.md.jinja"
         notes.write_text(notes.read_text() + "\nKeep personal data out of git.\n")
         run("git", "commit", "-qam", "Data README: personal data", cwd=template)
         run("git", "tag", "v1.1.0", cwd=template)
+
         update = subprocess.run([poc2prod, "update", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         if update.returncode != 0:
             raise SystemExit(f"error: poc2prod update failed:\n{update.stdout}\n{update.stderr}")
         record_svg(update.stdout + update.stderr, IMAGES / "update.svg", "poc2prod update churn")
+
+        run("git", "reset", "-q", "--hard", cwd=project)  # churn again at v1.0.0 with its edit, for the fleet
+        fleet_update = subprocess.run(
+            [poc2prod, "update", "--jobs", "3", "churn", "fraud", "pricing"],
+            capture_output=True, text=True, env=colour, cwd=tmp, check=False,
+        )  # fmt: skip
+        if fleet_update.returncode != 1 or "conflicted" not in fleet_update.stdout:
+            raise SystemExit(f"error: expected fraud to conflict:\n{fleet_update.stdout}\n{fleet_update.stderr}")
+        record_svg(  # stdout only: stderr holds the frames of the progress bar
+            fleet_update.stdout,
+            IMAGES / "update_fleet.svg",
+            "poc2prod update --jobs 3 churn fraud pricing",
+        )
 
 
 if __name__ == "__main__":
