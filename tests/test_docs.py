@@ -159,3 +159,59 @@ def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..
         ):
             wrong.append(name)
     assert wrong == []
+
+
+def command_helps() -> dict[str, str]:
+    """The generated help of every command, by command line (``poc2prod update``,
+    ``python -m churn_model models list``)."""
+    found: dict[str, str] = {}
+    for name in ("cli.md", "project_cli.md"):
+        text = (REPO / "docs" / "reference" / name).read_text(encoding="utf-8")
+        found.update(re.findall(r"^## `([^`]+)`\n\n```text\n(.*?)^```", text, re.M | re.S))
+    return found
+
+
+def command_lines(text: str) -> list[str]:
+    """Every shell command of a Markdown page: inline code and the lines of code blocks,
+    split at ``&&``, ``||``, ``|`` and ``;``."""
+    snippets = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
+    for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, re.M | re.S):
+        snippets += block.replace("\\\n", " ").splitlines()
+    return [part for snippet in snippets for part in re.split(r"&&|\|\||[|;]", snippet)]
+
+
+#: A command of poc2prod or of the default rendered project, after an optional prompt,
+#: environment variables and a folder (``../.venv/bin/poc2prod``).
+COMMAND = re.compile(
+    r"\s*(?:\$ )?(?:[A-Z_]+=\S+ +)*(?:\S*/)?(poc2prod|python -m churn_model) ([a-z][a-z-]*)((?: \S+)*)"
+)
+
+
+def test_the_hand_written_pages_name_only_commands_and_options_that_exist() -> None:
+    """The guides, the tutorial, the lifecycle map and the README show commands by hand:
+    each must be a command of poc2prod or of a rendered project, each option one it has."""
+    helps = command_helps()
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    checked, wrong = 0, []
+    for page in pages:
+        if page.name == "performance.md":  # written by the benchmarks' owner
+            continue
+        for line in command_lines(page.read_text(encoding="utf-8")):
+            match = COMMAND.match(line)
+            if match is None:
+                continue
+            program, first, rest = match.groups()
+            command = program
+            for word in [first, *rest.split()]:
+                if f"{command} {word}" not in helps:
+                    break
+                command = f"{command} {word}"
+            checked += 1
+            if command == program:
+                wrong.append(f"{page.name}: {line.strip()}: no such command")
+                continue
+            for option in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest):
+                if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", helps[command]):
+                    wrong.append(f"{page.name}: {line.strip()}: {command} has no {option}")
+    assert checked > 40
+    assert wrong == []
