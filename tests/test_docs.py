@@ -215,3 +215,23 @@ def test_the_hand_written_pages_name_only_commands_and_options_that_exist() -> N
                     wrong.append(f"{page.name}: {line.strip()}: {command} has no {option}")
     assert checked > 40
     assert wrong == []
+
+
+def test_the_hand_written_option_tables_agree_with_copier_yml() -> None:
+    """The tables of docs/options.md written by hand (values, defaults, what is refused) list
+    every choice a question has, and its default when that is a plain value."""
+    questions = yaml.safe_load((REPO / "copier.yml").read_text(encoding="utf-8"))
+    text = (REPO / "docs" / "options.md").read_text(encoding="utf-8").split("<!-- options: end -->", 1)[1]
+    tables = re.findall(r"^\| key \| values \| default \|.*?\n\n", text, re.M | re.S)
+    rows = [row for table in tables for row in re.findall(r"^\| `([a-z_]+)` \| (.*?) \| (.*?) \| .* \|$", table, re.M)]
+    assert {key for key, _, _ in rows} >= {"project_name", "license", "split_strategy", "model_family", "tracking"}
+    wrong = []
+    for key, values, default in rows:
+        question = questions[key]
+        choices = question.get("choices") or []
+        choices = list(choices.values()) if isinstance(choices, dict) else choices  # label: value
+        wrong += [f"{key}: no `{c}` in values" for c in choices if f"`{c}`" not in values]
+        literal = question.get("default")
+        if isinstance(literal, str) and literal and "{{" not in literal and len(literal) < 40:
+            wrong += [] if f"`{literal}`" in default else [f"{key}: default is `{literal}`, not {default}"]
+    assert wrong == []
