@@ -138,7 +138,8 @@ def lifecycle_references() -> list[str]:
 
 def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..., Path]) -> None:
     """Every file, folder, command, option and make target in the map's "where" column is in
-    a project rendered with the default answers (or, for GitLab CI, with ``ci_provider=gitlab``)."""
+    a project rendered with the default answers (or, for GitLab CI, with ``ci_provider=gitlab``),
+    and every command of the project has its place in the map."""
     project = render("churn")
     gitlab = render("churn_gitlab", ci_provider="gitlab")
     reference = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
@@ -159,6 +160,9 @@ def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..
         ):
             wrong.append(name)
     assert wrong == []
+    commands = {title.removeprefix("python -m churn_model ") for title in helps if title != "python -m churn_model"}
+    unplaced = {c for c in commands if not any(name == c or name.startswith(f"{c} ") for name in names)}
+    assert unplaced <= {"models"}  # the group; its commands are placed
 
 
 def command_helps() -> dict[str, str]:
@@ -235,3 +239,17 @@ def test_the_hand_written_option_tables_agree_with_copier_yml() -> None:
         if isinstance(literal, str) and literal and "{{" not in literal and len(literal) < 40:
             wrong += [] if f"`{literal}`" in default else [f"{key}: default is `{literal}`, not {default}"]
     assert wrong == []
+
+
+def test_the_api_settings_the_docs_name_exist() -> None:
+    """Every ``<PKG>_NAME`` or ``CHURN_MODEL_NAME`` variable in the docs is a field of the
+    rendered API's settings (pydantic-settings reads ``<PKG>_`` + the field's name)."""
+    (api,) = (REPO / "template" / "src" / "{{package_name}}").glob("*api.py*.jinja")
+    settings = api.read_text(encoding="utf-8").split("class ApiSettings", 1)[1].split("\nclass ", 1)[0]
+    fields = set(re.findall(r"^    ([a-z_]+): ", settings, re.M))
+    assert {"model_dir", "challenger_share", "admin_token"} <= fields
+    named = set()
+    for page in [REPO / "README.md", *(REPO / "docs").rglob("*.md")]:
+        named |= set(re.findall(r"(?:<PKG>|CHURN_MODEL)_([A-Z_]+[A-Z])", page.read_text(encoding="utf-8")))
+    assert named
+    assert {name.lower() for name in named} - fields == set()
