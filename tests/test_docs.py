@@ -112,6 +112,16 @@ def test_docs_refuses_an_unknown_argument(capsys: pytest.CaptureFixture[str]) ->
     assert capsys.readouterr().err.startswith("error: unknown argument '--chek'")
 
 
+def test_docs_refuses_to_run_outside_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from poc2prod import docs
+
+    monkeypatch.setattr(docs, "REPO", tmp_path)  # where an installed wheel's parent would be
+    assert docs.main(["--check"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path} is not a poc2prod checkout")
+
+
 def test_every_check_page_says_what_why_and_how() -> None:
     from poc2prod.lint.checks import all_checks
 

@@ -204,6 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: unknown argument {unknown[0]!r}: run `python -m poc2prod.docs [--check]`", file=sys.stderr)
         return 2
+    if not (REPO / "mkdocs.yml").is_file():
+        print(
+            f"error: {REPO} is not a poc2prod checkout (no mkdocs.yml): the docs are generated in a clone "
+            'installed with `pip install -e ".[docs]"`',
+            file=sys.stderr,
+        )
+        return 2
     check = "--check" in args
     pages = generated_pages()
     stale = []
