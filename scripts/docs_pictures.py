@@ -3,8 +3,9 @@
 Renders this repository's template with the default answers into a temporary folder,
 trains, writes the report, serves the API, and writes to ``docs/images/``:
 
-- ``report.png``: ``reports/report.html`` shot by headless Chromium (Debian's
-  ``/usr/bin/chromium``);
+- ``report.png``: the top of ``reports/report.html`` (metrics, training run, iteration
+  history) shot by headless Chromium (Debian's ``/usr/bin/chromium``);
+- ``report_plots.png``: the report's plots, two abreast;
 - ``api_docs.png``: the API's interactive docs page, shot the same way (Swagger UI 5, for
   OpenAPI 3.1, served from the ``swagger-ui-py`` package, so no CDN is needed);
 - ``lint.svg``: ``poc2prod lint`` of the project, recorded by rich;
@@ -58,6 +59,16 @@ def shoot(url: str, target: Path, height: int) -> None:
         cwd=target.parent,
     )
     print(f"wrote {target.relative_to(REPO)}")
+
+
+def plots_page(report: str) -> str:
+    """Return the report's plots section alone, its figures two abreast, as an HTML page."""
+    head, body = report.split("<body>", 1)
+    if "<h2>Plots</h2>" not in body:
+        raise SystemExit("error: reports/report.html has no Plots section: did `report` change?")
+    side_by_side = "<style>figure { display: inline-block; width: 47%; margin: 0 1% 1em; }</style>"
+    figures = body.split("<h2>Plots</h2>", 1)[1]
+    return f"{head.replace('</head>', side_by_side + '</head>')}<body>\n<h2>Plots</h2>{figures}"
 
 
 def record_svg(output: str, target: Path, title: str) -> None:
@@ -126,7 +137,11 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(project / "src")}
         run(python, "-m", PACKAGE, "train", cwd=project, env=env)
         run(python, "-m", PACKAGE, "report", cwd=project, env=env)
-        shoot((project / "reports" / "report.html").as_uri(), IMAGES / "report.png", 2000)
+        report = project / "reports" / "report.html"
+        shoot(report.as_uri(), IMAGES / "report.png", 1050)  # the metrics, the run, the history
+        plots = project / "reports" / "plots.html"
+        plots.write_text(plots_page(report.read_text(encoding="utf-8")), encoding="utf-8")
+        shoot(plots.as_uri(), IMAGES / "report_plots.png", 1500)
 
         base_url, _, server = serve_api(project)
         urllib.request.urlopen(f"{base_url}/ready", timeout=10).read()
