@@ -70,9 +70,7 @@ def _paragraph(text: str) -> str:
 def _check_page(check: type[Poc2ProdCheck], title: str, family: str, short: str, description: str) -> str:
     """Return the page of one check: what it checks, why it matters, how to fix it."""
     fix = inspect.getdoc(getattr(check, "check")) or ""  # noqa: B009 - defined by each check
-    what = [f"{title}."]
-    if check.file:
-        what.append(f"A failure points at `{check.file}` (the file a GitHub annotation marks).")
+    what = [check.what]
     if check.requires:
         needed = ", ".join(f"[{r}]({r}.md)" for r in sorted(check.requires))
         what.append(f"It runs only when {needed} passes; otherwise it reports n/a.")
