@@ -3,13 +3,16 @@
 Renders this repository's template with the default answers into a temporary folder,
 trains, writes the report, serves the API, and writes to ``docs/images/``:
 
-- ``report.png``: ``reports/report.html`` shot by headless Chromium (Debian's
-  ``/usr/bin/chromium``);
+- ``report.png``: the top of ``reports/report.html`` (metrics, training run, iteration
+  history) shot by headless Chromium (Debian's ``/usr/bin/chromium``);
+- ``report_plots.png``: the report's plots, two abreast;
 - ``api_docs.png``: the API's interactive docs page, shot the same way (Swagger UI 5, for
   OpenAPI 3.1, served from the ``swagger-ui-py`` package, so no CDN is needed);
 - ``lint.svg``: ``poc2prod lint`` of the project, recorded by rich;
 - ``update.svg``: ``poc2prod update`` of a project with a local edit across a new template
-  version, recorded by rich.
+  version, recorded by rich;
+- ``update_fleet.svg``: the summary table of ``poc2prod update`` over three projects, one
+  updated with its edit kept, one conflicted, one updated.
 
 Needs the ``docs`` extra (``pip install -e ".[docs]"``) and Chromium.
 """
@@ -56,6 +59,16 @@ def shoot(url: str, target: Path, height: int) -> None:
         cwd=target.parent,
     )
     print(f"wrote {target.relative_to(REPO)}")
+
+
+def plots_page(report: str) -> str:
+    """Return the report's plots section alone, its figures two abreast, as an HTML page."""
+    head, body = report.split("<body>", 1)
+    if "<h2>Plots</h2>" not in body:
+        raise SystemExit("error: reports/report.html has no Plots section: did `report` change?")
+    side_by_side = "<style>figure { display: inline-block; width: 47%; margin: 0 1% 1em; }</style>"
+    figures = body.split("<h2>Plots</h2>", 1)[1]
+    return f"{head.replace('</head>', side_by_side + '</head>')}<body>\n<h2>Plots</h2>{figures}"
 
 
 def record_svg(output: str, target: Path, title: str) -> None:
@@ -124,7 +137,11 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": str(project / "src")}
         run(python, "-m", PACKAGE, "train", cwd=project, env=env)
         run(python, "-m", PACKAGE, "report", cwd=project, env=env)
-        shoot((project / "reports" / "report.html").as_uri(), IMAGES / "report.png", 2000)
+        report = project / "reports" / "report.html"
+        shoot(report.as_uri(), IMAGES / "report.png", 1050)  # the metrics, the run, the history
+        plots = project / "reports" / "plots.html"
+        plots.write_text(plots_page(report.read_text(encoding="utf-8")), encoding="utf-8")
+        shoot(plots.as_uri(), IMAGES / "report_plots.png", 1500)
 
         base_url, _, server = serve_api(project)
         urllib.request.urlopen(f"{base_url}/ready", timeout=10).read()
@@ -132,22 +149,46 @@ def main() -> None:
         server.should_exit = True  # type: ignore[attr-defined]
 
         poc2prod = str(Path(python).with_name("poc2prod"))
-        lint = subprocess.run([poc2prod, "lint", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
+        # Relative paths (cwd=tmp), so that no temporary folder shows in the pictures.
+        lint = subprocess.run([poc2prod, "lint", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         record_svg(lint.stdout + lint.stderr, IMAGES / "lint.svg", "poc2prod lint churn")
 
-        # A local edit, then a new template version, then the update that keeps the edit.
+        # A fleet: churn (trained above), fraud and pricing, all at v1.0.0. churn's team
+        # edits its README, fraud's team adds a line where the next version adds another,
+        # pricing's team changes nothing.
+        fleet = {name: tmp / name for name in ("fraud", "pricing")}
+        for other in fleet.values():
+            create_project(other, resolve_source(str(template)), {}, defaults=True, git=True, quiet=True)
         readme = project / "README.md"
         readme.write_text(readme.read_text() + "\nOur team's notes on the churn model.\n")
         run("git", "add", "-A", cwd=project)  # the notes, and the model card `report` wrote
         run("git", "commit", "-qm", "Our notes and the model card", cwd=project)
+        data_readme = fleet["fraud"] / "data" / "README.md"
+        data_readme.write_text(data_readme.read_text() + "Card data is masked before it lands here.\n")
+        run("git", "commit", "-qam", "Data README: masking", cwd=fleet["fraud"])
+
         notes = template / "template" / "data" / "README.md.jinja"
         notes.write_text(notes.read_text() + "\nKeep personal data out of git.\n")
         run("git", "commit", "-qam", "Data README: personal data", cwd=template)
         run("git", "tag", "v1.1.0", cwd=template)
-        update = subprocess.run([poc2prod, "update", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
+
+        update = subprocess.run([poc2prod, "update", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         if update.returncode != 0:
             raise SystemExit(f"error: poc2prod update failed:\n{update.stdout}\n{update.stderr}")
         record_svg(update.stdout + update.stderr, IMAGES / "update.svg", "poc2prod update churn")
+
+        run("git", "reset", "-q", "--hard", cwd=project)  # churn again at v1.0.0 with its edit, for the fleet
+        fleet_update = subprocess.run(
+            [poc2prod, "update", "--jobs", "3", "churn", "fraud", "pricing"],
+            capture_output=True, text=True, env=colour, cwd=tmp, check=False,
+        )  # fmt: skip
+        if fleet_update.returncode != 1 or "conflicted" not in fleet_update.stdout:
+            raise SystemExit(f"error: expected fraud to conflict:\n{fleet_update.stdout}\n{fleet_update.stderr}")
+        record_svg(  # stdout only: stderr holds the frames of the progress bar
+            fleet_update.stdout,
+            IMAGES / "update_fleet.svg",
+            "poc2prod update --jobs 3 churn fraud pricing",
+        )
 
 
 if __name__ == "__main__":

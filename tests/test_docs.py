@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 
 from poc2prod import SITE_URL
@@ -67,3 +70,201 @@ def test_readme_links_lead_to_files() -> None:
     assert local
     missing = [link for link in local if not (REPO / link).exists()]
     assert missing == []
+
+
+def test_check_names_stale_pages_and_a_write_brings_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A changed page, a page of a check that no longer exists and a nav without a check's
+    page are each named by ``--check`` (exit 1); a run without it rewrites them."""
+    from poc2prod import docs
+
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    project_cli = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    monkeypatch.setattr(docs, "REPO", tmp_path)
+    monkeypatch.setattr(docs, "DOCS", tmp_path / "docs")
+    monkeypatch.setattr(docs, "project_cli_reference", lambda: project_cli)  # no render: it has its own test
+    assert docs.main(["--check"]) == 0
+
+    page = tmp_path / "docs" / "lint" / "P2P101.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("src layout", "flat layout"), encoding="utf-8")
+    (tmp_path / "docs" / "lint" / "P2P999.md").write_text("# a removed check\n", encoding="utf-8")
+    nav = tmp_path / "mkdocs.yml"
+    nav.write_text(nav.read_text(encoding="utf-8").replace("          - lint/P2P803.md\n", ""), encoding="utf-8")
+    capsys.readouterr()
+    assert docs.main(["--check"]) == 1
+    out = capsys.readouterr().out
+    assert "docs/lint/P2P101.md" in out and "docs/lint/P2P999.md" in out and "mkdocs.yml" in out
+    assert "src layout" not in page.read_text(encoding="utf-8")  # --check writes nothing
+
+    assert docs.main([]) == 0
+    assert "src layout" in page.read_text(encoding="utf-8")
+    assert not (tmp_path / "docs" / "lint" / "P2P999.md").exists()
+    assert "- lint/P2P803.md" in nav.read_text(encoding="utf-8")
+    assert docs.main(["--check"]) == 0
+
+
+def test_docs_refuses_an_unknown_argument(capsys: pytest.CaptureFixture[str]) -> None:
+    from poc2prod import docs
+
+    assert docs.main(["--chek"]) == 2
+    assert capsys.readouterr().err.startswith("error: unknown argument '--chek'")
+
+
+def test_docs_refuses_to_run_outside_a_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from poc2prod import docs
+
+    monkeypatch.setattr(docs, "REPO", tmp_path)  # where an installed wheel's parent would be
+    assert docs.main(["--check"]) == 2
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path} is not a poc2prod checkout")
+
+
+def test_every_check_page_says_what_why_and_how() -> None:
+    from poc2prod.lint.checks import all_checks
+
+    for check_id, check in all_checks().items():
+        page = (REPO / "docs" / "lint" / f"{check_id}.md").read_text(encoding="utf-8")
+        for heading in ("## What it checks", "## Why it matters", "## How to fix it"):
+            assert heading in page, (check_id, heading)
+        for text in (check.what, check.why):
+            assert " ".join(text.split()) in " ".join(page.split()), check_id
+
+
+#: Files the lifecycle map names that training, the report, the API or `model-card` write.
+ARTEFACT_PREFIXES = ("models/", "reports/", "logs/", "data/holdout/", "docs/model_card.md")
+
+
+def lifecycle_references() -> list[str]:
+    """The backticked names of the "where" column of docs/lifecycle.md's tables."""
+    names = []
+    for line in (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(cells) == 3 and cells[2] not in ("where", "---"):
+            names += re.findall(r"`([^`]+)`", cells[2])
+    return names
+
+
+def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..., Path]) -> None:
+    """Every file, folder, command, option and make target in the map's "where" column is in
+    a project rendered with the default answers (or, for GitLab CI, with ``ci_provider=gitlab``),
+    and every command of the project has its place in the map."""
+    project = render("churn")
+    gitlab = render("churn_gitlab", ci_provider="gitlab")
+    reference = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    helps = dict(re.findall(r"^## `python -m churn_model ([^`]+)`\n\n```text\n(.*?)^```", reference, re.M | re.S))
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    names = lifecycle_references()
+    assert len(names) > 40
+    wrong = []
+    for name in names:
+        words = name.split()
+        command = next((c for c in sorted(helps, key=len, reverse=True) if name == c or name.startswith(c + " ")), None)
+        if command is not None:
+            wrong += [f"{command} {o}" for o in words[len(command.split()) :] if o not in helps[command]]
+        elif words[0] == "make":
+            wrong += [] if re.search(rf"^{re.escape(words[1])}:", makefile, re.M) else [name]
+        elif not name.startswith(ARTEFACT_PREFIXES) and not any(
+            (root / name).exists() or (root / "src" / "churn_model" / name).exists() for root in (project, gitlab)
+        ):
+            wrong.append(name)
+    assert wrong == []
+    commands = {title.removeprefix("python -m churn_model ") for title in helps if title != "python -m churn_model"}
+    unplaced = {c for c in commands if not any(name == c or name.startswith(f"{c} ") for name in names)}
+    assert unplaced <= {"models"}  # the group; its commands are placed
+
+
+def command_helps() -> dict[str, str]:
+    """The generated help of every command, by command line (``poc2prod update``,
+    ``python -m churn_model models list``)."""
+    found: dict[str, str] = {}
+    for name in ("cli.md", "project_cli.md"):
+        text = (REPO / "docs" / "reference" / name).read_text(encoding="utf-8")
+        found.update(re.findall(r"^## `([^`]+)`\n\n```text\n(.*?)^```", text, re.M | re.S))
+    return found
+
+
+def command_lines(text: str) -> list[str]:
+    """Every shell command of a Markdown page: inline code and the lines of code blocks,
+    split at ``&&``, ``||``, ``|`` and ``;``."""
+    snippets = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
+    for block in re.findall(r"^```[a-z]*\n(.*?)^```", text, re.M | re.S):
+        snippets += block.replace("\\\n", " ").splitlines()
+    return [part for snippet in snippets for part in re.split(r"&&|\|\||[|;]", snippet)]
+
+
+#: A command of poc2prod or of the default rendered project, after an optional prompt,
+#: environment variables and a folder (``../.venv/bin/poc2prod``).
+COMMAND = re.compile(
+    r"\s*(?:\$ )?(?:[A-Z_]+=\S+ +)*(?:\S*/)?(poc2prod|python -m churn_model) ([a-z][a-z-]*)((?: \S+)*)"
+)
+
+
+def test_the_hand_written_pages_name_only_commands_and_options_that_exist() -> None:
+    """The guides, the tutorial, the lifecycle map and the README show commands by hand:
+    each must be a command of poc2prod or of a rendered project, each option one it has."""
+    helps = command_helps()
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    checked, wrong = 0, []
+    for page in pages:
+        if page.name == "performance.md":  # written by the benchmarks' owner
+            continue
+        for line in command_lines(page.read_text(encoding="utf-8")):
+            match = COMMAND.match(line)
+            if match is None:
+                continue
+            program, first, rest = match.groups()
+            command = program
+            for word in [first, *rest.split()]:
+                if f"{command} {word}" not in helps:
+                    break
+                command = f"{command} {word}"
+            checked += 1
+            if command == program:
+                wrong.append(f"{page.name}: {line.strip()}: no such command")
+                continue
+            for option in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest):
+                if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", helps[command]):
+                    wrong.append(f"{page.name}: {line.strip()}: {command} has no {option}")
+    assert checked > 40
+    assert wrong == []
+    # The guide of poc2prod's commands also lists options in tables and prose.
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", (REPO / "docs" / "reference" / "cli.md").read_text()))
+    guide = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", guide)) - options == set()
+
+
+def test_the_hand_written_option_tables_agree_with_copier_yml() -> None:
+    """The tables of docs/options.md written by hand (values, defaults, what is refused) list
+    every choice a question has, and its default when that is a plain value."""
+    questions = yaml.safe_load((REPO / "copier.yml").read_text(encoding="utf-8"))
+    text = (REPO / "docs" / "options.md").read_text(encoding="utf-8").split("<!-- options: end -->", 1)[1]
+    tables = re.findall(r"^\| key \| values \| default \|.*?\n\n", text, re.M | re.S)
+    rows = [row for table in tables for row in re.findall(r"^\| `([a-z_]+)` \| (.*?) \| (.*?) \| .* \|$", table, re.M)]
+    assert {key for key, _, _ in rows} >= {"project_name", "license", "split_strategy", "model_family", "tracking"}
+    wrong = []
+    for key, values, default in rows:
+        question = questions[key]
+        choices = question.get("choices") or []
+        choices = list(choices.values()) if isinstance(choices, dict) else choices  # label: value
+        wrong += [f"{key}: no `{c}` in values" for c in choices if f"`{c}`" not in values]
+        literal = question.get("default")
+        if isinstance(literal, str) and literal and "{{" not in literal and len(literal) < 40:
+            wrong += [] if f"`{literal}`" in default else [f"{key}: default is `{literal}`, not {default}"]
+    assert wrong == []
+
+
+def test_the_api_settings_the_docs_name_exist() -> None:
+    """Every ``<PKG>_NAME`` or ``CHURN_MODEL_NAME`` variable in the docs is a field of the
+    rendered API's settings (pydantic-settings reads ``<PKG>_`` + the field's name)."""
+    (api,) = (REPO / "template" / "src" / "{{package_name}}").glob("*api.py*.jinja")
+    settings = api.read_text(encoding="utf-8").split("class ApiSettings", 1)[1].split("\nclass ", 1)[0]
+    fields = set(re.findall(r"^    ([a-z_]+): ", settings, re.M))
+    assert {"model_dir", "challenger_share", "admin_token"} <= fields
+    named = set()
+    for page in [REPO / "README.md", *(REPO / "docs").rglob("*.md")]:
+        named |= set(re.findall(r"(?:<PKG>|CHURN_MODEL)_([A-Z_]+[A-Z])", page.read_text(encoding="utf-8")))
+    assert named
+    assert {name.lower() for name in named} - fields == set()

@@ -28,9 +28,7 @@ def bash_blocks(text: str) -> list[str]:
 def test_every_command_of_the_tutorial_runs(tmp_path: Path) -> None:
     blocks = bash_blocks(TUTORIAL.read_text(encoding="utf-8"))
     assert len(blocks) >= 10
-    subprocess.run(
-        ["git", "clone", "-q", "--no-tags", str(REPO), str(tmp_path / "acme-template")], check=True
-    )
+    subprocess.run(["git", "clone", "-q", "--no-tags", str(REPO), str(tmp_path / "acme-template")], check=True)
     script = "set -euo pipefail\n" + "\n".join(blocks)
     env = {
         **os.environ,
@@ -55,7 +53,16 @@ def test_every_command_of_the_tutorial_runs(tmp_path: Path) -> None:
     assert "champion: version 2 -> version 1 (rollback)" in output
     assert "trained version 3" in output
     assert "check exited with 1: behind" in output
+    assert "update exited with 1: conflicted" in output and "UU data/README.md" in output
+    assert "check exited with 1: still conflicted" in output
     project = tmp_path / "churn"
     assert "Call-centre data arrives every Monday." in (project / "README.md").read_text()
-    assert "Personal data never leaves data/" in (project / "data" / "README.md").read_text()
+    data_readme = (project / "data" / "README.md").read_text()
+    assert "Personal data never leaves data/" in data_readme
+    assert data_readme.endswith(
+        "Exports arrive from the call centre every Monday.\nDelete the extracts you no longer need.\n"
+    )
+    assert "v1.2.0" in (project / ".copier-answers.yml").read_text()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True, check=True)
+    assert status.stdout == ""
     assert not (project / "serve.pid").exists()

@@ -3,8 +3,10 @@
 A check is a class named by its ID (``P2P101``): its docstring is the one-line title, its
 ``check`` classmethod takes repo-review fixtures by name (``p2p_repo``) and returns
 ``True`` (pass), ``None`` (not applicable) or a failure message in Markdown that ends with
-the fix; the ``check`` docstring is that fix. repo-review reads ``family``, ``requires``
-and ``url``; ``poc2prod lint`` also reads ``file`` (where a GitHub annotation points).
+the fix; the ``check`` docstring is that fix; ``what`` says what it checks and ``why`` why
+it matters. repo-review reads ``family``, ``requires`` and ``url``; ``poc2prod lint`` also
+reads ``file`` (where a GitHub annotation points); the docs page of a check
+(``docs/lint/<ID>.md``) shows all of them.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class Poc2ProdCheck:
     #: File a GitHub annotation of a failure points at, relative to the repository.
     file: ClassVar[str] = ""
     requires: ClassVar[frozenset[str]] = frozenset()
+    #: What the check looks at, when it fails and when it does not apply (its docs page).
+    what: ClassVar[str]
+    #: Why the check matters, a paragraph of its docs page.
+    why: ClassVar[str]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -61,6 +67,9 @@ class Poc2ProdCheck:
             cls.family = family_key(cls.short_family)
         if cls.__name__.startswith("P2P"):
             cls.url = f"{DOCS_URL}{cls.__name__}/"
+            missing = [name for name in ("what", "why") if not cls.__dict__.get(name)]
+            if missing:  # its docs page would lack a section
+                raise TypeError(f"lint check {cls.__name__} lacks {' and '.join(missing)}")
 
     @classmethod
     def fix(cls) -> str:

@@ -69,6 +69,17 @@ def _script_lines(value: Any) -> list[str]:
 class P2P701(Ci):
     """CI runs the tests"""
 
+    what = (
+        "Looks at the `run:` steps of the GitHub workflows triggered by pull requests or branch pushes (not "
+        "those that run only on tags or a schedule) and at the `script:` and `before_script:` lines of "
+        "`.gitlab-ci.yml`. Fails when none runs the tests (`pytest`, `make test`, `tox`, `nox`...); n/a "
+        "without CI configuration."
+    )
+    why = (
+        "Tests that CI does not run stop being run: a change that breaks training, the API or the notebooks "
+        "then reaches the main branch and the release unnoticed."
+    )
+
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
         """Run the test suite in CI on every push and merge request: a `run: python -m
@@ -106,6 +117,15 @@ def _writes(permissions: Any) -> bool:
 
 class P2P702(Ci):
     """GitHub workflows grant least-privilege permissions"""
+
+    what = (
+        "Fails when a workflow of `.github/workflows/` has no top-level `permissions:`, grants a `write` "
+        "scope or `write-all` at the top level, or gives a job `write-all`. n/a without GitHub workflows."
+    )
+    why = (
+        "A workflow's token gets write access to the repository by default; a compromised action or "
+        "dependency in a job that only needs to read can then push code or publish packages."
+    )
 
     file = ".github/workflows"
 
@@ -145,6 +165,16 @@ def unpinned_actions(workflow: Any) -> list[str]:
 
 class P2P703(Ci):
     """GitHub actions pinned to a commit SHA"""
+
+    what = (
+        "Fails when a `uses:` of a job or a step names an action by a tag or branch rather than a "
+        "40-character commit SHA (local `./` actions and `docker://` images are fine). n/a without GitHub "
+        "workflows."
+    )
+    why = (
+        "A tag can be moved to other code by whoever controls the action's repository; a pinned SHA runs "
+        "exactly the code that was reviewed."
+    )
 
     file = ".github/workflows"
 

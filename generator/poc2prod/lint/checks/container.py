@@ -47,6 +47,15 @@ def final_stage(instructions: list[Instruction]) -> list[Instruction]:
 class P2P601(Container):
     """Image runs as a non-root USER"""
 
+    what = (
+        "Reads the final stage of the Dockerfile (with the stages it is built `FROM`). Fails when it sets no "
+        "`USER`, when the last `USER` is empty, or when it is `root` or `0`. n/a without a Dockerfile."
+    )
+    why = (
+        "A process running as root in the container is root on everything mounted into it, and one step from "
+        "the host if it escapes; the API needs no privilege."
+    )
+
     file = "Dockerfile"
 
     @classmethod
@@ -95,6 +104,16 @@ def _probed_workloads(p2p_repo: Repository) -> tuple[int, list[str]]:
 class P2P602(Container):
     """Health check: HEALTHCHECK in the image, or probes in Kubernetes"""
 
+    what = (
+        "Passes when the final stage of the Dockerfile has a `HEALTHCHECK` other than `NONE`, or when every "
+        "Kubernetes Deployment, StatefulSet and DaemonSet in the repository gives each container a "
+        "`livenessProbe` and a `readinessProbe`. n/a without a Dockerfile."
+    )
+    why = (
+        "Without a health check the platform cannot tell a running container from a working one: a deadlocked "
+        "API is never restarted and keeps receiving requests."
+    )
+
     file = "Dockerfile"
 
     @classmethod
@@ -118,6 +137,15 @@ class P2P602(Container):
 
 class P2P603(Container):
     """.dockerignore beside the Dockerfile"""
+
+    what = (
+        "Fails when there is neither a `.dockerignore` nor a `<Dockerfile>.dockerignore` beside the "
+        "Dockerfile. n/a without a Dockerfile."
+    )
+    why = (
+        "Without one, `docker build` sends the whole folder to the builder: data, models, notebooks, `.git` "
+        "and `.env` files end up in the build context and can land in an image layer that is pushed."
+    )
 
     file = ".dockerignore"
 

@@ -62,6 +62,18 @@ def _filled(cls: type[Docs], p2p_repo: Repository, name: str) -> bool | str:
 class P2P801(Docs):
     """Model card (docs/model_card.md), filled in"""
 
+    what = (
+        "Reads the model card (`docs/model_card.md`, `docs/model-card.md`, `MODEL_CARD.md` or "
+        "`model_card.md`) and fails when it is a skeleton: it holds a placeholder (`TBD`, `TODO`, `FIXME`, "
+        "`fill in`, `<your text>`...) or fewer than five lines of prose. Without a card, passes when the "
+        "package has a `model_card` module that writes one, and fails otherwise."
+    )
+    why = (
+        "The model card says what the model is for, on what data it was trained, how well it does and where "
+        "it must not be used: what a reviewer, an auditor or the next team needs before trusting its "
+        "predictions."
+    )
+
     file = "docs/model_card.md"
 
     @classmethod
@@ -82,6 +94,16 @@ class P2P801(Docs):
 class P2P802(Docs):
     """Roll-out plan (docs/rollout.md), filled in"""
 
+    what = (
+        "Fails when `docs/rollout.md` is missing or is a skeleton: it holds a placeholder (`TBD`, `TODO`, "
+        "`FIXME`, `fill in`, `<your text>`...) or fewer than five lines of prose."
+    )
+    why = (
+        "Deciding in advance how the model reaches users, what success means and when to roll back is what "
+        "makes a promotion a decision rather than a hope; the promotion gate reads its thresholds from this "
+        "plan."
+    )
+
     file = "docs/rollout.md"
 
     @classmethod
@@ -94,6 +116,15 @@ class P2P802(Docs):
 
 class P2P803(Docs):
     """Architecture (docs/architecture.md), filled in"""
+
+    what = (
+        "Fails when `docs/architecture.md` is missing or is a skeleton: it holds a placeholder (`TBD`, "
+        "`TODO`, `FIXME`, `fill in`, `<your text>`...) or fewer than five lines of prose."
+    )
+    why = (
+        "The architecture page is where an on-call engineer or a new team member learns how data becomes a "
+        "served prediction and comes back as monitoring, without reading all the code."
+    )
 
     file = "docs/architecture.md"
 

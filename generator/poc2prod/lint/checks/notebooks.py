@@ -32,6 +32,15 @@ def _source(cell: dict[str, Any]) -> str:
 class P2P401(Notebooks):
     """Notebooks committed without outputs"""
 
+    what = (
+        "Fails when a notebook (any `.ipynb` outside `.ipynb_checkpoints/`) has a code cell with outputs or "
+        "an execution count, or is not valid JSON. n/a without notebooks."
+    )
+    why = (
+        "Outputs turn each run into a large diff, bury the code change in review, and may carry rows of the "
+        "data (personal data included) into git history."
+    )
+
     file = "notebooks"
 
     @classmethod
@@ -80,6 +89,15 @@ def _cell_definitions(source: str) -> list[str]:
 
 class P2P402(Notebooks):
     """Notebooks import the package instead of redefining its functions"""
+
+    what = (
+        "Fails when a code cell of a notebook defines a function or class with the name of a public top-level "
+        "function or class of the package. n/a without notebooks or without a package."
+    )
+    why = (
+        "A function pasted into a notebook is a second copy: the package's copy is the one tested and served, "
+        "so the notebook's results describe code that production does not run."
+    )
 
     file = "notebooks"
 

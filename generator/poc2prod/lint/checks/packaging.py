@@ -24,6 +24,16 @@ class Packaging(Poc2ProdCheck):
 class P2P201(Packaging):
     """PEP 621 project metadata: name, version, description, requires-python"""
 
+    what = (
+        "Reads `pyproject.toml`. Fails when it is missing, has no `[project]` table (or does not parse), or "
+        "when `[project]` lacks `name`, `version`, `description` or `requires-python` (a key listed in "
+        "`dynamic` counts as present)."
+    )
+    why = (
+        "Tools read the project from `[project]`: pip and uv install it, the API reports its version, CI "
+        "picks the Python version, and `poc2prod lint` itself finds the package name there."
+    )
+
     file = "pyproject.toml"
 
     @classmethod
@@ -71,6 +81,18 @@ def _unranged(requirements: Any, project: str) -> list[str]:
 
 class P2P202(Packaging):
     """Dependencies have version ranges, or a lock file pins them"""
+
+    what = (
+        "Passes when a lock file is committed (`uv.lock`, `poetry.lock`, `pdm.lock`, `pylock.toml`, "
+        "`Pipfile.lock`, `conda-lock.yml`). Otherwise fails when a requirement of `[project] dependencies` or "
+        "of an optional-dependencies extra has neither a version specifier nor a direct URL (the project "
+        "naming itself in an extra is fine)."
+    )
+    why = (
+        "An unbounded dependency is whatever its newest release is on the day of the build: the model trained "
+        "last month and the image built today may run different code, and a major release can break the "
+        "pipeline or change predictions silently."
+    )
 
     file = "pyproject.toml"
     requires = frozenset({"P2P201"})
@@ -187,6 +209,17 @@ def docker_python_versions(p2p_repo: Repository) -> list[tuple[str, list[str]]]:
 
 class P2P203(Packaging):
     """One Python version across pyproject.toml, CI and the Dockerfile"""
+
+    what = (
+        "Takes the lowest Python that `requires-python` admits (`>=3.11` gives 3.11) and compares it with the "
+        "`python-version` of every `actions/setup-python` step (a matrix must include it), the `python:X` "
+        "images of `.gitlab-ci.yml`, the `FROM python:X` lines of the Dockerfile and `.python-version`. Fails "
+        "on any other version; n/a when `requires-python` is missing or none of those places names a version."
+    )
+    why = (
+        "A model trained on one Python and served on another may load differently or not at all; when the "
+        "package, CI and the image agree on one version, what the tests checked is what production runs."
+    )
 
     file = "pyproject.toml"
 

@@ -41,6 +41,12 @@ def _answers(p2p_repo: Repository) -> Any:
 class P2P301(Reproducibility):
     """Template answers file (.copier-answers.yml) with its source and version"""
 
+    what = "Fails when `.copier-answers.yml` is missing, is not a YAML mapping, or lacks `_src_path` or `_commit`."
+    why = (
+        "The answers file records which template and which version rendered the project; without it the "
+        "project can never be updated or checked against the template again."
+    )
+
     file = ANSWERS_FILE
 
     @classmethod
@@ -62,6 +68,15 @@ class P2P301(Reproducibility):
 class P2P302(Reproducibility):
     """Template source recorded as a URL or absolute path"""
 
+    what = (
+        "Reads `_src_path` of `.copier-answers.yml`. Passes for a URL (`https://`, `git@host:`, `ssh://`...), "
+        "a `gh:` or `gl:` shortcut, or an absolute path; fails for a relative path."
+    )
+    why = (
+        "A relative template path only works from the folder it was written in: CI, the scheduled update "
+        "workflow and a colleague's clone could not find the template."
+    )
+
     file = ANSWERS_FILE
     requires = frozenset({"P2P301"})
 
@@ -82,6 +97,16 @@ class P2P302(Reproducibility):
 
 class P2P303(Reproducibility):
     """Data and model artefacts ignored by git"""
+
+    what = (
+        "For each of `data/` and `models/` that exists, fails when git would not ignore a new data file in "
+        "it, or when git tracks data or model files there (`.csv`, `.parquet`, `.npy`, `.skops`, `.pkl`, "
+        "`.joblib`, `.onnx`, `.pt`, `.safetensors`...). n/a when neither folder exists."
+    )
+    why = (
+        "Data and models are large, are rebuilt by training, and often hold personal data; once committed "
+        "they stay in every clone of the history, and git cannot remove them without rewriting it."
+    )
 
     file = ".gitignore"
 
@@ -120,6 +145,15 @@ def max_file_size_kb(pyproject: dict[str, Any]) -> int:
 
 class P2P304(Reproducibility):
     """No large files committed"""
+
+    what = (
+        "Fails when a file tracked by git is larger than `max-file-size-kb` of `[tool.poc2prod.lint]` "
+        "(default 1024 KB), naming the five largest. n/a outside a git repository."
+    )
+    why = (
+        "Every clone, CI run and image build downloads every committed byte forever; a large file is almost "
+        "always data, a model or an output that the code should produce instead."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
@@ -164,6 +198,17 @@ def _seed_in_text(text: str) -> bool:
 
 class P2P305(Reproducibility):
     """Random seed in the training configuration"""
+
+    what = (
+        "Looks in the package's configuration modules (`config.py`, `settings.py`, `conf.py`, `constants.py`, "
+        "`params.py`, or a `config/` folder) for a `random_state`, `seed`, `random_seed` or `rng_seed` set to "
+        "a number at module or class level, then in `params`/`config`/`settings` YAML, TOML or JSON files for "
+        "such a key. Fails when none is found; n/a without a package."
+    )
+    why = (
+        "Without a seed, two runs on the same data split and fit differently: a metric changes for no reason, "
+        "a promotion cannot be reproduced, and a bug cannot be bisected."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:

@@ -75,6 +75,16 @@ def api_routes(p2p_repo: Repository) -> list[str] | None:
 class P2P501(Serving):
     """API has a health (liveness) endpoint"""
 
+    what = (
+        "Finds the package's modules that import FastAPI and the route paths they declare. Fails when none "
+        "ends in `/health`, `/healthz`, `/livez`, `/live`, `/liveness` or `/ping`; n/a when the package has "
+        "no FastAPI app."
+    )
+    why = (
+        "The container runtime and the orchestrator restart a process that stops answering; without a "
+        "liveness endpoint a hung API keeps receiving traffic, or is restarted on a guess."
+    )
+
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
         """Add `GET /health` to the API, answering 200 while the process lives, for the
@@ -89,6 +99,15 @@ class P2P501(Serving):
 
 class P2P502(Serving):
     """API has a readiness endpoint"""
+
+    what = (
+        "Like P2P501, for a route ending in `/ready`, `/readyz` or `/readiness`; n/a when the package has no "
+        "FastAPI app."
+    )
+    why = (
+        "Loading a model takes time; without a readiness endpoint a new replica receives requests before it "
+        "can predict, and a roll-out answers errors for a while."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:
@@ -148,6 +167,16 @@ def unsafe_loads(module: ast.Module) -> list[tuple[int, str]]:
 
 class P2P503(Serving):
     """Models loaded without pickle"""
+
+    what = (
+        "Fails when a module of the package calls a loader that unpickles (`pickle`, `cloudpickle` or `dill` "
+        "`load`/`loads`, `joblib.load`, `pandas.read_pickle`, under any import alias) or "
+        "`skops.io.load(..., trusted=True)`, naming the file and line. n/a without a package."
+    )
+    why = (
+        "Loading a pickle runs whatever code the file holds: a model file swapped in the artefact store, a "
+        "bucket or a pull request becomes code execution on the serving machine."
+    )
 
     @classmethod
     def check(cls, p2p_repo: Repository) -> bool | str | None:

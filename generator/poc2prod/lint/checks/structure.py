@@ -26,6 +26,17 @@ class Structure(Poc2ProdCheck):
 class P2P101(Structure):
     """Package in a src layout (src/<package>/__init__.py)"""
 
+    what = (
+        "Finds the package: a folder under `src/` holding Python files, else one at the root (with several, "
+        "the one named like `[project] name`). Fails when there is none, when it sits at the root instead of "
+        "under `src/`, or when it has no `__init__.py`."
+    )
+    why = (
+        "With the package at the root, `import package` in a test finds the working folder, so tests pass "
+        "although the installed package (what the image and the API run) lacks a module or a data file. Under "
+        "`src/` the tests can only import what was installed."
+    )
+
     file = "src"
 
     @classmethod
@@ -45,6 +56,12 @@ class P2P101(Structure):
 class P2P102(Structure):
     """Tests in a tests/ folder"""
 
+    what = "Fails when no file under `tests/` is named `test_*.py` or `*_test.py`."
+    why = (
+        "One known place for the tests is what lets CI, `make test` and a new team member run them without "
+        "reading the code, and lets `poc2prod update` add the template's new tests beside the team's."
+    )
+
     file = "tests"
 
     @classmethod
@@ -62,6 +79,17 @@ class P2P102(Structure):
 
 class P2P103(Structure):
     """README with the install and test commands"""
+
+    what = (
+        "Reads the README (`README.md`, `.rst`, `.txt` or plain `README`). Fails when there is none, or when "
+        "it shows no install command (`pip install`, `uv sync`, `poetry install`, `make install`, `conda env "
+        "create`...) or no test command (`pytest`, `make test`, `tox`, `nox`, `hatch test`, `python -m "
+        "unittest`)."
+    )
+    why = (
+        "The README is what a reviewer, an on-call engineer or an auditor opens first; a model nobody can "
+        "install or test from it cannot be checked, retrained or handed over."
+    )
 
     file = "README.md"
 
@@ -83,6 +111,15 @@ class P2P103(Structure):
 
 class P2P104(Structure):
     """A LICENSE file"""
+
+    what = (
+        "Fails when there is no `LICENSE` (or `LICENSE.md`, `LICENSE.txt`, `LICENCE`, `COPYING`...) file, or "
+        "when it is empty."
+    )
+    why = (
+        "Without a license nobody outside the author may legally use, copy or deploy the code; a model that "
+        "reaches production needs its terms stated, even when they are 'internal use only'."
+    )
 
     file = "LICENSE"
 
