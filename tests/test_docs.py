@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from poc2prod import SITE_URL
@@ -67,3 +68,79 @@ def test_readme_links_lead_to_files() -> None:
     assert local
     missing = [link for link in local if not (REPO / link).exists()]
     assert missing == []
+
+
+# Paths of a rendered project that commands write (training, reports, the model card), so
+# a fresh render does not have them yet.
+WRITTEN_BY_COMMANDS = ("models/", "reports/", "logs/", "data/holdout/", "docs/model_card.md")
+# Paths that other answers render (the map names them as the alternative: "ci.yml or ...").
+OTHER_ANSWERS = (".gitlab-ci.yml",)
+PROJECT_COMMAND = re.compile(r"^## `python -m churn_model(?: (?P<command>[a-z -]+))?`$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project rendered from this work tree with the default answers (package churn_model)."""
+    from poc2prod.docs import _render, _template_copy
+
+    tmp = tmp_path_factory.mktemp("lifecycle")
+    project = tmp / "churn"
+    result = _render(_template_copy(REPO, tmp / "template-source"), {}, project)
+    assert not isinstance(result, str), result
+    return project
+
+
+def project_commands() -> set[str]:
+    """The commands of a default project, from the generated (and drift-checked) reference."""
+    text = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    return {match["command"] for match in PROJECT_COMMAND.finditer(text) if match["command"]}
+
+
+def where_cells(page: str) -> list[str]:
+    """The "where" column (the last) of the step tables of ``docs/lifecycle.md``."""
+    rows = [line for line in page.splitlines() if re.match(r"\| (?:\d|I)", line)]
+    return [row.rstrip(" |").rsplit(" | ", 1)[1] for row in rows]
+
+
+def test_the_lifecycle_map_names_what_a_project_has(rendered: Path) -> None:
+    """Every file, command and make target the lifecycle map points at exists."""
+    commands = project_commands()
+    makefile = (rendered / "Makefile").read_text(encoding="utf-8")
+    cells = where_cells((REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8"))
+    assert len(cells) >= 19  # Part I (8 rows) and Part II (11 rows)
+    missing = []
+    for cell in cells:
+        for token in re.findall(r"`([^`]+)`", cell):
+            if (rendered / token).is_file():  # a file at the root: Dockerfile, pyproject.toml
+                found = True
+            elif token.startswith("make "):
+                found = re.search(rf"^{re.escape(token[5:])}:", makefile, re.MULTILINE) is not None
+            elif "/" in token or "." in token:  # a path; a bare module name lives in the package
+                path = f"src/churn_model/{token}" if re.fullmatch(r"\w+\.py", token) else token
+                found = path.startswith(WRITTEN_BY_COMMANDS) or path in OTHER_ANSWERS or (rendered / path).exists()
+            else:  # a command, maybe with options: the longest command it starts with
+                words = token.split()
+                name = next((" ".join(words[:n]) for n in (2, 1) if " ".join(words[:n]) in commands), None)
+                found = name is not None
+            if not found:
+                missing.append(token)
+    assert missing == []
+
+
+def test_every_project_command_is_explained(rendered: Path) -> None:
+    """The lifecycle map and the rendered README name every command of the project."""
+    lifecycle = (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    readme = (rendered / "README.md").read_text(encoding="utf-8")
+    commands = {command for command in project_commands() if command != "models"}  # a group
+    assert commands >= {"train", "evaluate", "predict", "serve", "evaluate-online", "monitor"}
+    assert sorted(c for c in commands if f"`{c}" not in lifecycle) == []
+    assert sorted(c for c in commands if f"python -m churn_model {c}" not in readme) == []
+
+
+def test_the_rendered_project_documents_its_use_case(rendered: Path) -> None:
+    """docs/use_case.md is written from the answers: no placeholder is left to fill in."""
+    use_case = (rendered / "docs" / "use_case.md").read_text(encoding="utf-8")
+    assert use_case.startswith("# Use case of Churn Model\n")
+    assert "Predict a target from tabular data" in use_case  # the description answer
+    assert "**binary classification**" in use_case and "accuracy" in use_case
+    assert not re.search(r"TODO|TBD|\{\{|\{%", use_case)
