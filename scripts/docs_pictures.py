@@ -8,8 +8,8 @@ trains, writes the report, serves the API, and writes to ``docs/images/``:
 - ``api_docs.png``: the API's interactive docs page, shot the same way (Swagger UI 5, for
   OpenAPI 3.1, served from the ``swagger-ui-py`` package, so no CDN is needed);
 - ``lint.svg``: ``poc2prod lint`` of the project, recorded by rich;
-- ``update.svg``: ``poc2prod update`` of a project with a local edit across a new template
-  version, recorded by rich.
+- ``update.svg``: the summary table of ``poc2prod update`` of two projects with local edits
+  across a new template version (one merges, one conflicts), recorded by rich.
 
 Needs the ``docs`` extra (``pip install -e ".[docs]"``) and Chromium.
 """
@@ -132,22 +132,37 @@ def main() -> None:
         server.should_exit = True  # type: ignore[attr-defined]
 
         poc2prod = str(Path(python).with_name("poc2prod"))
-        lint = subprocess.run([poc2prod, "lint", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
+        # Relative paths, so the pictures show `churn`, not the temporary folder.
+        lint = subprocess.run([poc2prod, "lint", project.name], capture_output=True, text=True, env=colour, cwd=tmp)
         record_svg(lint.stdout + lint.stderr, IMAGES / "lint.svg", "poc2prod lint churn")
 
-        # A local edit, then a new template version, then the update that keeps the edit.
+        # A fleet of two projects with local edits, then a new template version, then one
+        # update of both: churn's edit merges cleanly, fraud's edit is on the lines the
+        # template changed, so fraud is left with conflict markers to resolve.
+        fraud = tmp / "fraud"
+        create_project(
+            fraud, resolve_source(str(template)), {"project_name": "Fraud"}, defaults=True, git=True, quiet=True
+        )
         readme = project / "README.md"
         readme.write_text(readme.read_text() + "\nOur team's notes on the churn model.\n")
         run("git", "add", "-A", cwd=project)  # the notes, and the model card `report` wrote
         run("git", "commit", "-qm", "Our notes and the model card", cwd=project)
+        data_notes = fraud / "data" / "README.md"
+        data_notes.write_text(data_notes.read_text() + "\nCard data comes from the payments warehouse.\n")
+        run("git", "commit", "-qam", "Where our data comes from", cwd=fraud)
         notes = template / "template" / "data" / "README.md.jinja"
         notes.write_text(notes.read_text() + "\nKeep personal data out of git.\n")
         run("git", "commit", "-qam", "Data README: personal data", cwd=template)
         run("git", "tag", "v1.1.0", cwd=template)
-        update = subprocess.run([poc2prod, "update", str(project)], capture_output=True, text=True, env=colour, cwd=tmp)
-        if update.returncode != 0:
-            raise SystemExit(f"error: poc2prod update failed:\n{update.stdout}\n{update.stderr}")
-        record_svg(update.stdout + update.stderr, IMAGES / "update.svg", "poc2prod update churn")
+        update = subprocess.run(
+            [poc2prod, "update", project.name, fraud.name], capture_output=True, text=True, env=colour, cwd=tmp
+        )
+        if update.returncode != 1 or "conflicted" not in update.stdout + update.stderr:
+            raise SystemExit(
+                f"error: poc2prod update should report fraud conflicted:\n{update.stdout}\n{update.stderr}"
+            )
+        # stdout only: stderr holds the frames of the progress bar.
+        record_svg(update.stdout, IMAGES / "update.svg", "poc2prod update churn fraud")
 
 
 if __name__ == "__main__":

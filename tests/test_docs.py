@@ -144,3 +144,13 @@ def test_the_rendered_project_documents_its_use_case(rendered: Path) -> None:
     assert "Predict a target from tabular data" in use_case  # the description answer
     assert "**binary classification**" in use_case and "accuracy" in use_case
     assert not re.search(r"TODO|TBD|\{\{|\{%", use_case)
+
+
+def test_every_picture_is_made_by_the_script_and_shown() -> None:
+    """docs/images/ holds exactly what scripts/docs_pictures.py writes, and pages show each."""
+    script = (REPO / "scripts" / "docs_pictures.py").read_text(encoding="utf-8")
+    written = set(re.findall(r'IMAGES / "([^"]+)"', script))
+    images = {path.name for path in (REPO / "docs" / "images").iterdir()}
+    assert written == images
+    pages = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "docs").rglob("*.md"))
+    assert sorted(name for name in images if f"images/{name})" not in pages) == []
