@@ -154,3 +154,34 @@ def test_every_picture_is_made_by_the_script_and_shown() -> None:
     assert written == images
     pages = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "docs").rglob("*.md"))
     assert sorted(name for name in images if f"images/{name})" not in pages) == []
+
+
+def test_the_generator_names_stale_pages_then_rewrites_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import poc2prod.docs as generator
+
+    pages = {generator.DOCS / "options.md": "options\n", generator.DOCS / "lint" / "P2P101.md": "P2P101\n"}
+    monkeypatch.setattr(generator, "generated_pages", lambda: pages)
+    (tmp_path / "lint").mkdir()
+    (tmp_path / "options.md").write_text("options\n")  # up to date
+    (tmp_path / "lint" / "P2P101.md").write_text("an older P2P101\n")  # stale
+    (tmp_path / "lint" / "P2P999.md").write_text("a check that is gone\n")
+
+    assert generator.main(["--check"], docs=tmp_path) == 1
+    out = capsys.readouterr().out
+    assert "P2P101.md" in out and "P2P999.md" in out and "options.md" not in out
+    assert (tmp_path / "lint" / "P2P999.md").is_file()  # --check changes nothing
+
+    assert generator.main([], docs=tmp_path) == 0
+    assert (tmp_path / "lint" / "P2P101.md").read_text() == "P2P101\n"
+    assert not (tmp_path / "lint" / "P2P999.md").exists()
+    assert generator.main(["--check"], docs=tmp_path) == 0
+
+
+def test_the_generator_refuses_an_unknown_argument() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "poc2prod.docs", "--chek"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unknown argument '--chek'") and "Traceback" not in done.stderr

@@ -262,38 +262,48 @@ def generated_pages() -> dict[Path, str]:
     return pages
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the generated pages, or with ``--check`` name the stale ones (exit 1)."""
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def main(argv: list[str] | None = None, docs: Path | None = None) -> int:
+    """Write the generated pages, or with ``--check`` name the stale ones (exit 1).
+
+    ``docs`` is the folder of the site (default: this repository's ``docs/``); a lint page
+    under it whose check no longer exists is removed (``--check``: named).
+    """
     args = sys.argv[1:] if argv is None else argv
-    check = "--check" in args
+    unknown = [arg for arg in args if arg != "--check"]
+    if unknown:
+        print(
+            f"error: unknown argument {unknown[0]!r}: run `python -m poc2prod.docs` to write the "
+            "generated pages, or add --check to name the stale ones",
+            file=sys.stderr,
+        )
+        return 2
+    check = bool(args)
+    docs = DOCS if docs is None else docs
+    pages = {docs / path.relative_to(DOCS): text for path, text in generated_pages().items()}
     stale = []
-    for path, text in generated_pages().items():
+    for path, text in pages.items():
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current == text:
             continue
-        stale.append(path.relative_to(REPO))
+        stale.append(_shown(path))
         if not check:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    lint_pages = {p for p in (DOCS / "lint").glob("*.md")}
-    extra = sorted(p for p in lint_pages if p not in generated_pages_paths())
-    for path in extra:  # a page of a check that no longer exists
-        stale.append(path.relative_to(REPO))
-        if not check:
-            path.unlink()
+    for path in sorted((docs / "lint").glob("*.md")):
+        if path not in pages:  # the page of a check that no longer exists
+            stale.append(_shown(path))
+            if not check:
+                path.unlink()
     if check and stale:
-        print("stale generated docs (run python -m poc2prod.docs): " + ", ".join(map(str, stale)))
+        print("stale generated docs (run python -m poc2prod.docs): " + ", ".join(stale))
         return 1
     if not check:
-        print(f"wrote {len(stale)} page(s)" + (": " + ", ".join(map(str, stale)) if stale else ""))
+        print(f"wrote {len(stale)} page(s)" + (": " + ", ".join(stale) if stale else ""))
     return 0
-
-
-def generated_pages_paths() -> set[Path]:
-    """Return the paths of the generated lint pages."""
-    from poc2prod.lint.docs import render_pages
-
-    return {DOCS / name for name in render_pages()}
 
 
 if __name__ == "__main__":
