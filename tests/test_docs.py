@@ -185,3 +185,22 @@ def test_the_generator_refuses_an_unknown_argument() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.startswith("error: unknown argument '--chek'") and "Traceback" not in done.stderr
+
+
+# Options of git, pip and Copier that the guides name beside poc2prod's.
+FOREIGN_OPTIONS = {"--group", "--no-tags", "--oneline", "--short", "--tags", "--theirs", "--trust"}
+
+
+def test_the_options_the_guides_name_exist() -> None:
+    """An option of poc2prod or of a project named in a hand-written page is in a generated
+    reference, so a renamed or removed option cannot linger in the guides."""
+    references = "\n".join(
+        (REPO / "docs" / "reference" / name).read_text(encoding="utf-8") for name in ("cli.md", "project_cli.md")
+    )
+    known = set(re.findall(r"--[a-z][a-z-]*", references)) | FOREIGN_OPTIONS
+    unknown = {}
+    for page in ("index.md", "cli.md", "updates.md", "tutorial.md", "lifecycle.md"):  # not the project's tools
+        named = set(re.findall(r"--[a-z][a-z-]*", (REPO / "docs" / page).read_text(encoding="utf-8")))
+        if named - known:
+            unknown[page] = sorted(named - known)
+    assert unknown == {}
