@@ -94,7 +94,8 @@ def _render(source: Path, answers: dict[str, Any], dest: Path) -> dict[str, byte
     from copier import run_copy
 
     try:
-        run_copy(str(source), str(dest), data=answers, defaults=True, quiet=True, unsafe=False)
+        # Our own template: trusted (Jinja extensions), but its tasks are no part of a page.
+        run_copy(str(source), str(dest), data=answers, defaults=True, quiet=True, unsafe=True, skip_tasks=True)
     except ValueError as exc:  # a validator's refusal, as Copier raises it under --defaults
         message = " ".join(str(exc).split())
         return message.split(": ", 1)[1] if message.startswith("Validation error for question") else message
