@@ -8,7 +8,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -105,13 +104,6 @@ def test_check_names_stale_pages_and_a_write_brings_them_back(
     assert docs.main(["--check"]) == 0
 
 
-def test_docs_refuses_an_unknown_argument(capsys: pytest.CaptureFixture[str]) -> None:
-    from poc2prod import docs
-
-    assert docs.main(["--chek"]) == 2
-    assert capsys.readouterr().err.startswith("error: unknown argument '--chek'")
-
-
 def test_docs_refuses_to_run_outside_a_checkout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -131,49 +123,6 @@ def test_every_check_page_says_what_why_and_how() -> None:
             assert heading in page, (check_id, heading)
         for text in (check.what, check.why):
             assert " ".join(text.split()) in " ".join(page.split()), check_id
-
-
-#: Files the lifecycle map names that training, the report, the API or `model-card` write.
-ARTEFACT_PREFIXES = ("models/", "reports/", "logs/", "data/holdout/", "docs/model_card.md")
-
-
-def lifecycle_references() -> list[str]:
-    """The backticked names of the "where" column of docs/lifecycle.md's tables."""
-    names = []
-    for line in (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8").splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) == 3 and cells[2] not in ("where", "---"):
-            names += re.findall(r"`([^`]+)`", cells[2])
-    return names
-
-
-def test_the_lifecycle_map_names_what_a_rendered_project_has(render: Callable[..., Path]) -> None:
-    """Every file, folder, command, option and make target in the map's "where" column is in
-    a project rendered with the default answers (or, for GitLab CI, with ``ci_provider=gitlab``),
-    and every command of the project has its place in the map."""
-    project = render("churn")
-    gitlab = render("churn_gitlab", ci_provider="gitlab")
-    reference = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
-    helps = dict(re.findall(r"^## `python -m churn_model ([^`]+)`\n\n```text\n(.*?)^```", reference, re.M | re.S))
-    makefile = (project / "Makefile").read_text(encoding="utf-8")
-    names = lifecycle_references()
-    assert len(names) > 40
-    wrong = []
-    for name in names:
-        words = name.split()
-        command = next((c for c in sorted(helps, key=len, reverse=True) if name == c or name.startswith(c + " ")), None)
-        if command is not None:
-            wrong += [f"{command} {o}" for o in words[len(command.split()) :] if o not in helps[command]]
-        elif words[0] == "make":
-            wrong += [] if re.search(rf"^{re.escape(words[1])}:", makefile, re.M) else [name]
-        elif not name.startswith(ARTEFACT_PREFIXES) and not any(
-            (root / name).exists() or (root / "src" / "churn_model" / name).exists() for root in (project, gitlab)
-        ):
-            wrong.append(name)
-    assert wrong == []
-    commands = {title.removeprefix("python -m churn_model ") for title in helps if title != "python -m churn_model"}
-    unplaced = {c for c in commands if not any(name == c or name.startswith(f"{c} ") for name in names)}
-    assert unplaced <= {"models"}  # the group; its commands are placed
 
 
 def command_helps() -> dict[str, str]:
@@ -268,3 +217,116 @@ def test_the_api_settings_the_docs_name_exist() -> None:
         named |= set(re.findall(r"(?:<PKG>|CHURN_MODEL)_([A-Z_]+[A-Z])", page.read_text(encoding="utf-8")))
     assert named
     assert {name.lower() for name in named} - fields == set()
+
+
+# Paths of a rendered project that commands write (training, reports, the model card), so
+# a fresh render does not have them yet.
+WRITTEN_BY_COMMANDS = ("models/", "reports/", "logs/", "data/holdout/", "docs/model_card.md")
+# Paths that other answers render (the map names them as the alternative: "ci.yml or ...").
+OTHER_ANSWERS = (".gitlab-ci.yml",)
+PROJECT_COMMAND = re.compile(r"^## `python -m churn_model(?: (?P<command>[a-z -]+))?`$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project rendered from this work tree with the default answers (package churn_model)."""
+    from poc2prod.docs import _render, _template_copy
+
+    tmp = tmp_path_factory.mktemp("lifecycle")
+    project = tmp / "churn"
+    result = _render(_template_copy(REPO, tmp / "template-source"), {}, project)
+    assert not isinstance(result, str), result
+    return project
+
+
+def project_commands() -> set[str]:
+    """The commands of a default project, from the generated (and drift-checked) reference."""
+    text = (REPO / "docs" / "reference" / "project_cli.md").read_text(encoding="utf-8")
+    return {match["command"] for match in PROJECT_COMMAND.finditer(text) if match["command"]}
+
+
+def where_cells(page: str) -> list[str]:
+    """The "where" column (the last) of the step tables of ``docs/lifecycle.md``."""
+    rows = [line for line in page.splitlines() if re.match(r"\| (?:\d|I)", line)]
+    return [row.rstrip(" |").rsplit(" | ", 1)[1] for row in rows]
+
+
+def test_the_lifecycle_map_names_what_a_project_has(rendered: Path) -> None:
+    """Every file, command and make target the lifecycle map points at exists."""
+    commands = project_commands()
+    makefile = (rendered / "Makefile").read_text(encoding="utf-8")
+    cells = where_cells((REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8"))
+    assert len(cells) >= 19  # Part I (8 rows) and Part II (11 rows)
+    missing = []
+    for cell in cells:
+        for token in re.findall(r"`([^`]+)`", cell):
+            if (rendered / token).is_file():  # a file at the root: Dockerfile, pyproject.toml
+                found = True
+            elif token.startswith("make "):
+                found = re.search(rf"^{re.escape(token[5:])}:", makefile, re.MULTILINE) is not None
+            elif "/" in token or "." in token:  # a path; a bare module name lives in the package
+                path = f"src/churn_model/{token}" if re.fullmatch(r"\w+\.py", token) else token
+                found = path.startswith(WRITTEN_BY_COMMANDS) or path in OTHER_ANSWERS or (rendered / path).exists()
+            else:  # a command, maybe with options: the longest command it starts with
+                words = token.split()
+                name = next((" ".join(words[:n]) for n in (2, 1) if " ".join(words[:n]) in commands), None)
+                found = name is not None
+            if not found:
+                missing.append(token)
+    assert missing == []
+
+
+def test_every_project_command_is_explained(rendered: Path) -> None:
+    """The lifecycle map and the rendered README name every command of the project."""
+    lifecycle = (REPO / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    readme = (rendered / "README.md").read_text(encoding="utf-8")
+    commands = {command for command in project_commands() if command != "models"}  # a group
+    assert commands >= {"train", "evaluate", "predict", "serve", "evaluate-online", "monitor"}
+    assert sorted(c for c in commands if f"`{c}" not in lifecycle) == []
+    assert sorted(c for c in commands if f"python -m churn_model {c}" not in readme) == []
+
+
+def test_the_rendered_project_documents_its_use_case(rendered: Path) -> None:
+    """docs/use_case.md is written from the answers: no placeholder is left to fill in."""
+    use_case = (rendered / "docs" / "use_case.md").read_text(encoding="utf-8")
+    assert use_case.startswith("# Use case of Churn Model\n")
+    assert "Predict a target from tabular data" in use_case  # the description answer
+    assert "**binary classification**" in use_case and "accuracy" in use_case
+    assert not re.search(r"TODO|TBD|\{\{|\{%", use_case)
+
+
+def test_every_picture_is_made_by_the_script_and_shown() -> None:
+    """docs/images/ holds exactly what scripts/docs_pictures.py writes, and pages show each."""
+    script = (REPO / "scripts" / "docs_pictures.py").read_text(encoding="utf-8")
+    written = set(re.findall(r'IMAGES / "([^"]+)"', script))
+    images = {path.name for path in (REPO / "docs" / "images").iterdir()}
+    assert written == images
+    pages = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "docs").rglob("*.md"))
+    assert sorted(name for name in images if f"images/{name})" not in pages) == []
+
+
+def test_the_generator_refuses_an_unknown_argument() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "poc2prod.docs", "--chek"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: unknown argument '--chek'") and "Traceback" not in done.stderr
+
+
+# Options of git, pip and Copier that the guides name beside poc2prod's.
+FOREIGN_OPTIONS = {"--group", "--hard", "--no-tags", "--oneline", "--short", "--tags", "--theirs", "--trust"}
+
+
+def test_the_options_the_guides_name_exist() -> None:
+    """An option of poc2prod or of a project named in a hand-written page is in a generated
+    reference, so a renamed or removed option cannot linger in the guides."""
+    references = "\n".join(
+        (REPO / "docs" / "reference" / name).read_text(encoding="utf-8") for name in ("cli.md", "project_cli.md")
+    )
+    known = set(re.findall(r"--[a-z][a-z-]*", references)) | FOREIGN_OPTIONS
+    unknown = {}
+    for page in ("index.md", "cli.md", "updates.md", "tutorial.md", "lifecycle.md"):  # not the project's tools
+        named = set(re.findall(r"--[a-z][a-z-]*", (REPO / "docs" / page).read_text(encoding="utf-8")))
+        if named - known:
+            unknown[page] = sorted(named - known)
+    assert unknown == {}

@@ -28,7 +28,7 @@ They are a [repo-review](https://repo-review.readthedocs.io) plugin: with poc2pr
 installed, `repo-review PATH` shows them beside other plugins' (sp-repo-review's
 `PY`, `PP`, `GH`... checks). The URL of each check is `{DOCS_URL}<ID>/`, its page here.
 
-![poc2prod lint of a freshly rendered project: every check passes](../images/lint.svg)
+![poc2prod lint of a project rendered with the default answers](../images/lint.svg)
 
 ## Usage
 
