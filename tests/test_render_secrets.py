@@ -44,7 +44,7 @@ def test_every_choice_is_scanned() -> None:
 def secrets_in(folder: Path) -> dict[str, list[str]]:
     """The files of ``folder`` (``.git`` left out) where detect-secrets finds a secret, with
     the kinds it finds."""
-    from detect_secrets import SecretsCollection
+    from detect_secrets.core.secrets_collection import SecretsCollection
     from detect_secrets.settings import default_settings
 
     secrets = SecretsCollection()
