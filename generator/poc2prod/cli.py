@@ -75,9 +75,15 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Whether a command said it was interrupted; :func:`main` says it when none did.
+_interruption_reported = False
+
+
 def _interrupted(exc: KeyboardInterrupt) -> str:
     from poc2prod.interruption import Terminated
 
+    global _interruption_reported
+    _interruption_reported = True
     return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
 
 
@@ -491,5 +497,14 @@ def _progress(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the command line (the console script starts at :func:`poc2prod.__main__.main`).
+
+    Typer turns a Ctrl-C outside a command (while it parses the command line) into a
+    silent exit 130: say it in one line, as a command does.
+    """
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 130 and not _interruption_reported:
+            typer.echo("error: interrupted", err=True)
+        raise
