@@ -124,7 +124,7 @@ def new(
 ) -> None:
     """Render a new ML project into DEST from the poc2prod template."""
     from poc2prod.answers import load_data_file, parse_data_pairs
-    from poc2prod.project import check_destination, check_outside_template, create_project
+    from poc2prod.project import check_destination, check_outside_template, create_project, next_steps
     from poc2prod.template import resolve_source
 
     check_destination(dest.expanduser().absolute())
@@ -134,7 +134,8 @@ def new(
     check_outside_template(dest, source)
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
-    typer.echo(f"Next: cd {dest} && make install && make all   (without make: the Commands table in README.md)")
+    for line in next_steps(dest.expanduser().absolute(), str(dest)):
+        typer.echo(line)
 
 
 @app.command()

@@ -128,6 +128,38 @@ def create_project(
     return version
 
 
+#: The model families that need an optional dependency of the rendered project (its extra).
+EXTRA_OF_MODEL_FAMILY = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
+
+
+def next_steps(project: Path, shown_as: str) -> list[str]:
+    """Return the lines that tell a new user what to run in ``project``, literally.
+
+    A virtual environment first (Debian and Ubuntu have no bare ``python`` and refuse
+    ``pip install`` outside one); the Makefile finds it in ``.venv``. Without make, the
+    same install command as ``make install``, with the extra the model family needs.
+
+    Parameters
+    ----------
+    project : Path
+        The rendered project.
+    shown_as : str
+        The folder as the user named it, for ``cd``.
+    """
+    import shlex
+
+    family = _recorded_answers(project).get("model_family")
+    extra = EXTRA_OF_MODEL_FAMILY.get(family) if isinstance(family, str) else None
+    target = f'".[{extra}]"' if extra else "."  # as the Makefile writes it
+    venv = f"cd {shlex.quote(shown_as)} && python3 -m venv .venv"
+    pip = ".venv/bin/python -m pip install"
+    return [
+        f"Next: {venv} && make install && make all",
+        f'Without make: {venv} && {pip} --upgrade "pip>=25.1" && {pip} --group dev -e {target}, '
+        "then the Commands table in README.md",
+    ]
+
+
 def _first_missing_ancestor(path: Path) -> Path | None:
     missing = None
     while not path.exists():
