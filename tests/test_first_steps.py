@@ -89,3 +89,53 @@ def test_make_runs_the_environment_interpreter_else_python3(
     ]
     readme = (project / "README.md").read_text()
     assert "make train PYTHON=/opt/conda/bin/python" in readme
+
+
+def git_status(project: Path) -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [{}, {"api": "none", "tracking": "mlflow", "problem_type": "regression", "ci_provider": "gitlab"}],
+    ids=["default", "mlflow-regression"],
+)
+def test_what_the_commands_write_is_git_ignored_but_the_model_card(
+    render: Callable[..., Path], answers: dict[str, str]
+) -> None:
+    """After ``make all`` (and batch scoring, monitoring) only the model card is left to commit."""
+    project = render(git=True, **answers)
+    env = {**os.environ, "PYTHONPATH": str(project / "src")}
+    env.pop("VIRTUAL_ENV", None)
+
+    def run(*args: str) -> None:
+        done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"{args}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+
+    python = sys.executable
+    run("make", "all", f"PYTHON={python}")
+    run(python, "-m", "churn_model", "score", "models/sample_input.csv", "--log", "logs/predictions.jsonl")
+    run(python, "-m", "churn_model", "monitor", "--log", "logs/predictions.jsonl")
+    assert git_status(project) == "?? docs/model_card.md\n"
+
+    # A dry run of the template update is not blocked by it; it says what it left out.
+    done = run_cli("update", str(project), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "uncommitted changes (docs/model_card.md) are not in this preview" in done.stdout
+
+    # The team answers the card's questions and commits it; the next card goes beside it.
+    card = project / "docs" / "model_card.md"
+    card.write_text(card.read_text().replace("- [ ] Who are the intended users", "- [x] Who are the intended users"))
+    subprocess.run(["git", "add", "docs/model_card.md"], cwd=project, check=True)
+    subprocess.run(["git", "commit", "-q", "-m", "Model card answered"], cwd=project, check=True)
+    run("make", "train", "report", f"PYTHON={python}")
+    assert (project / "docs" / "model_card.new.md").is_file()
+    assert git_status(project) == ""
+    done = run_cli("update", str(project))
+    assert done.returncode == 0, done.stderr
