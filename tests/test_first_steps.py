@@ -139,3 +139,18 @@ def test_what_the_commands_write_is_git_ignored_but_the_model_card(
     assert git_status(project) == ""
     done = run_cli("update", str(project))
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_the_next_hint_asks_for_the_data_file_the_answers_name(
+    template_repo: Path, tmp_path: Path, quiet: bool
+) -> None:
+    """A data file cannot be in a project not yet rendered: the hint makes it a step, even with -q."""
+    dest = tmp_path / "churn"
+    args = ["-d", "data_path=data/churn.csv", "-d", "target_column=churned", *(["-q"] if quiet else [])]
+    done = run_cli("new", str(dest), "--defaults", "--no-git", "--template", str(template_repo), *args)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2] == (
+        f"Next: cd {dest} && python3 -m venv .venv && make install && "
+        "copy or link your table to data/churn.csv (data/ is git-ignored), then make all"
+    )

@@ -148,13 +148,22 @@ def next_steps(project: Path, shown_as: str) -> list[str]:
     """
     import shlex
 
-    family = _recorded_answers(project).get("model_family")
+    answers = _recorded_answers(project)
+    family = answers.get("model_family")
     extra = EXTRA_OF_MODEL_FAMILY.get(family) if isinstance(family, str) else None
     target = f'".[{extra}]"' if extra else "."  # as the Makefile writes it
     venv = f"cd {shlex.quote(shown_as)} && python3 -m venv .venv"
     pip = ".venv/bin/python -m pip install"
+    data = answers.get("data_path")
+    # A data file named at render time cannot be in the new project yet (Copier's message
+    # after copy says so, but not under --quiet): it is a step of its own, before training.
+    make_all = (
+        f"copy or link your table to {data} (data/ is git-ignored), then make all"
+        if isinstance(data, str) and data and not (project / data).exists()
+        else "make all"
+    )
     return [
-        f"Next: {venv} && make install && make all",
+        f"Next: {venv} && make install && {make_all}",
         f'Without make: {venv} && {pip} --upgrade "pip>=25.1" && {pip} --group dev -e {target}, '
         "then the Commands table in README.md",
     ]
