@@ -67,3 +67,21 @@ def test_readme_demo_command_runs_from_a_clean_clone(template_repo: Path, tmp_pa
     assert (clone / "demo" / "models" / "predictions.csv").is_file()
     assert (clone / "demo" / "reports" / "report.html").is_file()
     assert "## Quantitative analyses" in (clone / "demo" / "docs" / "model_card.md").read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="the hint is a POSIX shell line")
+def test_the_next_hint_of_poc2prod_new_works_as_written(template_repo: Path, tmp_path: Path) -> None:
+    """Copy the ``Next:`` line ``poc2prod new`` prints into a shell: it installs and runs."""
+    new = run(
+        [sys.executable, "-m", "poc2prod", "new", "churn", "--defaults", "-q", "--template", template_repo],
+        cwd=tmp_path,
+    )
+    (hint,) = [line for line in new.stdout.splitlines() if line.startswith("Next: ")]
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    done = run(["bash", "-c", hint.removeprefix("Next: ")], cwd=tmp_path, env=env, timeout=1500)
+    assert "candidate beats the baseline" in done.stdout
+    project = tmp_path / "churn"
+    assert (project / ".venv" / "bin" / "python").is_file()
+    assert (project / "models" / "predictions.csv").is_file()
+    assert ".venv/bin/python -m churn_model train" in done.stdout

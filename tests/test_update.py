@@ -438,6 +438,28 @@ def test_a_project_that_cannot_be_updated_is_refused_and_left_byte_identical(
     assert tree_digest(project) == before
 
 
+@pytest.mark.parametrize("breakage", [_dirty_modified, _dirty_untracked])
+def test_a_dry_run_previews_a_project_with_uncommitted_changes_and_leaves_it_as_it_was(
+    demo_template: Path, tmp_path: Path, breakage: object
+) -> None:
+    """After ``make all`` the new model card is uncommitted: a dry run still shows the update."""
+    project = new_project(demo_template, tmp_path / "p", "v1.0.0")
+    breakage(project)  # type: ignore[operator]
+    before = tree_digest(project)
+    dirty = "notes.txt" if breakage is _dirty_modified else "scratch.py"
+
+    code, out, err = cli("update", project, "--to", "v1.1.0", "--dry-run")
+
+    assert code == 0, err
+    assert "(dry run, nothing changed)" in out
+    assert "would be updated v1.0.0 → v1.1.0" in out
+    assert (
+        f"uncommitted changes ({dirty}) are not in this preview of the last commit: "
+        "commit or stash them (git stash -u) before the update itself"
+    ) in out
+    assert tree_digest(project) == before
+
+
 def test_a_plain_folder_is_refused_as_not_a_project_rather_than_not_a_repository(tmp_path: Path) -> None:
     folder = tmp_path / "plain"
     folder.mkdir()
@@ -681,10 +703,13 @@ def test_a_fleet_updates_the_others_when_one_is_dirty_and_one_conflicts(demo_tem
     dirty_before = tree_digest(dirty)
 
     dry_code, table, _ = cli("update", *fleet, "--to", "v1.2.0", "--jobs", "2", "--dry-run")
-    assert dry_code == 2
+    # A dry run writes nothing to a project, so the uncommitted one is previewed, with a note.
+    assert dry_code == 1
     assert "poc2prod update --dry-run (nothing changed)" in table
-    assert "1 refused, 1 conflicted, 1 updated, 1 up to date" in table
+    assert "1 conflicted" in table and "2 updated" in table and "1 up to date" in table
+    assert "uncommitted changes (wip.txt) are not in this preview" in " ".join(table.split())
     assert git_status(conflicting) == git_status(add_only) == ""
+    assert tree_digest(dirty) == dirty_before
 
     code, out, _ = cli("update", *fleet, "--to", "v1.2.0", "--jobs", "2", "--json")
 

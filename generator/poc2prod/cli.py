@@ -75,9 +75,15 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Whether a command said it was interrupted; :func:`main` says it when none did.
+_interruption_reported = False
+
+
 def _interrupted(exc: KeyboardInterrupt) -> str:
     from poc2prod.interruption import Terminated
 
+    global _interruption_reported
+    _interruption_reported = True
     return "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
 
 
@@ -118,7 +124,7 @@ def new(
 ) -> None:
     """Render a new ML project into DEST from the poc2prod template."""
     from poc2prod.answers import load_data_file, parse_data_pairs
-    from poc2prod.project import check_destination, check_outside_template, create_project
+    from poc2prod.project import check_destination, check_outside_template, create_project, next_steps
     from poc2prod.template import resolve_source
 
     check_destination(dest.expanduser().absolute())
@@ -128,7 +134,8 @@ def new(
     check_outside_template(dest, source)
     version = create_project(dest, source, answers, defaults=defaults, git=git, quiet=quiet)
     typer.echo(f"Created {dest} from {source.location} at {version or 'HEAD'}.")
-    typer.echo(f"Next: cd {dest} && make install && make all   (without make: the Commands table in README.md)")
+    for line in next_steps(dest.expanduser().absolute(), str(dest)):
+        typer.echo(line)
 
 
 @app.command()
@@ -491,5 +498,14 @@ def _progress(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Run the command line (the console script starts at :func:`poc2prod.__main__.main`).
+
+    Typer turns a Ctrl-C outside a command (while it parses the command line) into a
+    silent exit 130: say it in one line, as a command does.
+    """
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == 130 and not _interruption_reported:
+            typer.echo("error: interrupted", err=True)
+        raise

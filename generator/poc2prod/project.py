@@ -128,6 +128,47 @@ def create_project(
     return version
 
 
+#: The model families that need an optional dependency of the rendered project (its extra).
+EXTRA_OF_MODEL_FAMILY = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
+
+
+def next_steps(project: Path, shown_as: str) -> list[str]:
+    """Return the lines that tell a new user what to run in ``project``, literally.
+
+    A virtual environment first (Debian and Ubuntu have no bare ``python`` and refuse
+    ``pip install`` outside one); the Makefile finds it in ``.venv``. Without make, the
+    same install command as ``make install``, with the extra the model family needs.
+
+    Parameters
+    ----------
+    project : Path
+        The rendered project.
+    shown_as : str
+        The folder as the user named it, for ``cd``.
+    """
+    import shlex
+
+    answers = _recorded_answers(project)
+    family = answers.get("model_family")
+    extra = EXTRA_OF_MODEL_FAMILY.get(family) if isinstance(family, str) else None
+    target = f'".[{extra}]"' if extra else "."  # as the Makefile writes it
+    venv = f"cd {shlex.quote(shown_as)} && python3 -m venv .venv"
+    pip = ".venv/bin/python -m pip install"
+    data = answers.get("data_path")
+    # A data file named at render time cannot be in the new project yet (Copier's message
+    # after copy says so, but not under --quiet): it is a step of its own, before training.
+    make_all = (
+        f"copy or link your table to {data} (data/ is git-ignored), then make all"
+        if isinstance(data, str) and data and not (project / data).exists()
+        else "make all"
+    )
+    return [
+        f"Next: {venv} && make install && {make_all}",
+        f'Without make: {venv} && {pip} --upgrade "pip>=25.1" && {pip} --group dev -e {target}, '
+        "then the Commands table in README.md",
+    ]
+
+
 def _first_missing_ancestor(path: Path) -> Path | None:
     missing = None
     while not path.exists():

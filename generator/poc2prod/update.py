@@ -205,14 +205,18 @@ def _recorded_version(path: Path) -> str | None:
         return None
 
 
-def inspect_project(path: Path, template: str | None = None) -> CheckedProject:
+def inspect_project(path: Path, template: str | None = None, *, uncommitted_ok: bool = False) -> CheckedProject:
     """Run the checks that come before any change, and describe the project.
+
+    ``uncommitted_ok`` lets uncommitted changes pass: a dry run updates a clone of the last
+    commit and never writes to the project, so they cannot be lost (after ``make all`` the
+    new model card is one).
 
     Raises
     ------
     ProjectError
-        Not a folder, not in a git work tree, no commit, uncommitted changes, or no
-        usable answers file.
+        Not a folder, not in a git work tree, no commit, uncommitted changes (unless
+        ``uncommitted_ok``), or no usable answers file.
     TemplateSourceError
         ``template`` does not exist or is not a template.
     """
@@ -227,27 +231,40 @@ def inspect_project(path: Path, template: str | None = None) -> CheckedProject:
     subdir = project.resolve().relative_to(top).as_posix()
     subdir = "" if subdir == "." else subdir
     head = head_commit(top)
-    dirty = uncommitted_paths(top, subdir)
+    dirty = [] if uncommitted_ok else uncommitted_paths(top, subdir)
     if dirty:
-        shown = ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")
         raise ProjectError(
-            f"{path}: uncommitted changes ({shown}): commit or stash them (git stash -u), then update again"
+            f"{path}: uncommitted changes ({_shown(dirty)}): commit or stash them (git stash -u), then update again"
         )
     source = recorded.source_location(project, template)
     return CheckedProject(project, top, subdir, head, recorded, source)
 
 
+def _shown(paths: list[str]) -> str:
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
 def _update(path: Path, options: UpdateOptions, name: str) -> UpdateResult:
-    project = inspect_project(path, options.template)
+    project = inspect_project(path, options.template, uncommitted_ok=options.dry_run)
+    dirty = uncommitted_paths(project.top, project.subdir) if options.dry_run else []
     from_version = project.recorded.commit
     tags = functools.cache(functools.partial(list_tags, project.source))  # one ls-remote at most
     target_ref, note = update_target(
         str(path), from_version, project.source, tags, to=options.to, changes_answers=bool(options.data)
     )
     if target_ref is None:
-        return UpdateResult(name, UpdateStatus.UP_TO_DATE, from_version, from_version, message=note)
-    with tempfile.TemporaryDirectory(prefix="poc2prod-update.") as tmp:
-        return _update_in_clone(project, options, target_ref, Path(tmp), name)
+        result = UpdateResult(name, UpdateStatus.UP_TO_DATE, from_version, from_version, message=note)
+    else:
+        with tempfile.TemporaryDirectory(prefix="poc2prod-update.") as tmp:
+            result = _update_in_clone(project, options, target_ref, Path(tmp), name)
+    if dirty:
+        uncommitted = (
+            f"uncommitted changes ({_shown(dirty)}) are not in this preview of the last commit: "
+            "commit or stash them (git stash -u) before the update itself"
+        )
+        lead = result.message or (f"at {from_version}" if result.status is UpdateStatus.UP_TO_DATE else None)
+        result.message = f"{lead}; {uncommitted}" if lead else uncommitted
+    return result
 
 
 def _update_in_clone(
