@@ -21,6 +21,31 @@ GIT_IDENTITY = {
 }
 
 
+def shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    """A folder that every pytest-xdist worker of this run shares (their base temps share a parent)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One mypy cache for every rendered project that this run type-checks.
+
+    A cold ``mypy`` of a rendered project spends most of its minute on the stubs of pandas,
+    numpy and the other dependencies, which are the same for every render of one Python
+    version. mypy's incremental mode rechecks whatever changed (a module is looked up by its
+    source's hash and the options), and writes each cache file atomically, so the workers can
+    share it. Every project is still checked in full.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MYPY_CACHE_DIR", str(shared_folder(tmp_path_factory, "mypy-cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in GIT_IDENTITY.items():
@@ -97,3 +122,49 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, session_git_identity
     from tests.update_support import build_demo_template
 
     return build_demo_template(tmp_path_factory.mktemp("templates") / "demo")
+
+
+#: Rough cost of the longest tests, in seconds (``--durations`` of the whole suite on the 2-core
+#: machine under heavy load, 2026-12-05, before the shared mypy cache): the order in which they
+#: are handed out, longest first. Another slow test counts as SLOW_DEFAULT, a fast one as 0; a
+#: wrong figure only costs some balance, never a test.
+SLOW_COSTS = {
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[group-xgboost-penguins]": 519,
+    "test_update_real_template.py::test_project_from_the_released_v0_1_0_upgrades_to_this_checkout": 496,
+    "test_update_real_template.py::test_project_from_v0_1_0_upgrades_to_head_and_keeps_team_edits": 405,
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[stratified-linear-penguins]": 383,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[regression-gitlab-ci]": 344,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[binary-github-ci]": 326,
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[time-lightgbm-weather]": 316,
+    "test_render_reports.py::test_binary_bundled_with_mlflow_runs_suite_notebooks_and_report": 312,
+    "test_answers_property.py::test_hostile_answers_pass_the_projects_own_checks": 303,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[multiclass-checks]": 294,
+    "test_dependency_floor.py::test_oldest_allowed_versions_pass_the_project_tests_and_lock_works": 287,
+    "test_answers_property.py::test_hostile_answers_render_valid_files_or_are_refused": 221,
+    "test_render_api.py::test_penguins_regression_is_served_logged_evaluated_and_monitored": 155,
+    "test_tutorial.py::test_every_command_of_the_tutorial_runs": 125,
+    "test_install.py::test_readme_demo_command_runs_from_a_clean_clone": 123,
+    "test_render_ops.py::test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift": 67,
+    "test_render_reports.py::test_regression_on_penguins_interprets_and_reports": 64,
+}
+SLOW_DEFAULT = 30
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Hand the slow tests out first, longest first, alternately to the two halves of the run.
+
+    ``--dist worksteal`` gives the first half of the collected tests to one worker and the
+    second half to the other, then moves queued tests from a busy worker to an idle one. A
+    render that starts last keeps one worker busy for minutes while the other idles, so each
+    half starts with every other slow test, from the longest down, and its fast tests follow.
+    """
+
+    def cost(item: pytest.Item) -> int:
+        default = SLOW_DEFAULT if item.get_closest_marker("slow") else 0
+        return SLOW_COSTS.get(f"{item.path.name}::{item.name}", default)
+
+    slow = sorted((item for item in items if cost(item)), key=cost, reverse=True)
+    fast = [item for item in items if not cost(item)]
+    first_slow, second_slow = slow[0::2], slow[1::2]
+    first_fast = fast[: max(0, len(items) // 2 - len(first_slow))]
+    items[:] = [*first_slow, *first_fast, *second_slow, *fast[len(first_fast) :]]

@@ -348,8 +348,13 @@ def run_script(script: str, project: Path, env: dict[str, str]) -> str:
 
 @pytest.fixture(scope="session")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One hook cache for the session: the hooks install from PyPI once."""
-    return tmp_path_factory.mktemp("pre-commit-home")
+    """One hook cache for the run: the hooks install from PyPI once, for both xdist workers.
+
+    pre-commit holds a lock on its store while it clones and installs, so workers can share it.
+    """
+    from tests.conftest import shared_folder
+
+    return shared_folder(tmp_path_factory, "pre-commit-home")
 
 
 #: Stand-ins for the hook repositories of the rendered .pre-commit-config.yaml, in its order:
