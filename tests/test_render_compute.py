@@ -54,8 +54,12 @@ def test_compute_dask_project_passes_its_checks_and_trains_on_a_local_cluster(
     output = check(done)
     assert "dask: local cluster of 2 workers, dashboard http" in done.stderr
     assert "100% Completed" in done.stderr  # the progress bar over the partitions
-    assert "split (stratified): 1512 train / 378 validation rows" in output
+    # 2,100 rows: validation is round(20 % of what the 10 % holdout leaves), as on one machine;
+    # the holdout is cut per class, ceil(10 %) each, so one row more than 210 here.
+    assert "split (stratified): 1511 train / 378 validation rows" in output
+    assert "holdout: 211 rows written to data/holdout/holdout.parquet" in output
     assert "registered model version 1 as champion" in output
     predicted = project / "predictions.csv"
-    check(run_in(project, python, "-m", "churn_model", "predict", "--input", "models/sample_input.csv", "--output", str(predicted)))
+    predict = ["-m", "churn_model", "predict", "--input", "models/sample_input.csv", "--output", str(predicted)]
+    check(run_in(project, python, *predict))
     assert set(pd.read_csv(predicted)["prediction"]) <= {"churned", "stayed"}
