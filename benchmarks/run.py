@@ -22,7 +22,15 @@ Benchmarks (``--only`` picks some, comma-separated):
   ``--seconds`` each (httpx's async client): p50, p99, requests per second, errors,
   against the in-process prediction of the same pipeline on the same record;
 - ``suites`` (not run unless named, it takes many minutes): ``pytest -m "not slow"`` of
-  this repository, and the default rendered project's own ``pytest``.
+  this repository, and the default rendered project's own ``pytest``;
+- ``dask`` (not run unless named, it takes many minutes): a ``compute=dask`` LightGBM
+  project's ``train`` on partitioned Parquet tables of ``--dask-rows`` rows x 20 columns
+  (1M-row files), with ``--compute local`` (one file of the same rows) up to
+  ``--dask-local-max`` rows and with ``--compute dask`` (a ``LocalCluster`` of
+  ``--dask-workers`` worker processes limited to ``--dask-worker-memory`` each): wall time,
+  peak memory of the command's process (the client, which also runs the scheduler) and of
+  the largest worker (sampled every 0.2 s), growth exponent. Use ``--output``: the table
+  replaces the page's generated one otherwise.
 
 ``--quick`` runs each figure twice on small sizes: a smoke run, not figures to quote.
 """
@@ -537,6 +545,105 @@ def bench_suites(args: argparse.Namespace, tmp: Path) -> list[Row]:
     ]
 
 
+def synthetic_parts(rows: int, folder: Path, part_rows: int = 1_000_000) -> None:
+    """``rows`` rows of :func:`synthetic_table`'s kind as Parquet files of ``part_rows`` rows."""
+    folder.mkdir(parents=True)
+    for start in range(0, rows, part_rows):
+        synthetic_table(min(part_rows, rows - start), folder / f"part-{start // part_rows:04d}.parquet")
+
+
+def one_file(folder: Path, path: Path) -> None:
+    """The Parquet files of ``folder`` as one file, one row group each (streamed, not loaded whole)."""
+    import pyarrow.parquet as pq
+
+    files = sorted(folder.glob("*.parquet"))
+    with pq.ParquetWriter(path, pq.read_schema(files[0])) as writer:
+        for file in files:
+            writer.write_table(pq.read_table(file))
+
+
+def sampled_peaks(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall time (s), peak RSS (MB) of the command's process and of its largest child process.
+
+    The RSS are sampled every 0.2 s with psutil (a dependency of dask's distributed).
+    """
+    import psutil
+
+    start = time.perf_counter()
+    child = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = psutil.Process(child.pid)
+    client = workers = 0.0
+    while child.poll() is None:
+        try:
+            client = max(client, process.memory_info().rss)
+            for worker in process.children(recursive=True):
+                workers = max(workers, worker.memory_info().rss)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - start
+    if child.returncode != 0:
+        error = child.stderr.read().decode() if child.stderr else ""
+        raise SystemExit(f"error: {' '.join(map(str, args))} failed:\n{error[-3000:]}")
+    return elapsed, client / 2**20, workers / 2**20
+
+
+def bench_dask(args: argparse.Namespace, tmp: Path) -> list[Row]:
+    """``train`` with compute=local and compute=dask on the same partitioned tables."""
+    template = template_repo(tmp)
+    project = tmp / "dask-project"
+    if not project.exists():
+        _project(template, project, "compute=dask", "model_family=lightgbm")
+    env = {**ENV, "PYTHONPATH": str(project / "src")}
+    sizes = [int(s) for s in args.dask_rows.split(",") if int(s) <= args.max_rows]
+    times: dict[str, list[float]] = {"local": [], "dask": []}
+    measured: dict[str, list[int]] = {"local": [], "dask": []}
+    rows = []
+    train = [sys.executable, "-m", PACKAGE, "train", "--target", "target"]
+    for size in sizes:
+        folder = tmp / f"dask_table_{size}"
+        if not folder.exists():
+            synthetic_parts(size, folder)
+        if size <= args.dask_local_max:
+            single = tmp / f"dask_table_{size}.parquet"
+            if not single.exists():
+                one_file(folder, single)
+            shutil.rmtree(project / "models", ignore_errors=True)
+            elapsed, client, _ = sampled_peaks([*train, "--data", str(single), "--compute", "local"], project, env)
+            times["local"].append(elapsed)
+            measured["local"].append(size)
+            rows.append(Row(f"`train` local, {size:,} rows x 20", [elapsed], note=f"peak RSS {client:,.0f} MB"))
+        shutil.rmtree(project / "models", ignore_errors=True)
+        cluster = ["--compute", "dask", "--workers", str(args.dask_workers), "--worker-memory", args.dask_worker_memory]
+        elapsed, client, worker = sampled_peaks([*train, "--data", str(folder), *cluster], project, env)
+        times["dask"].append(elapsed)
+        measured["dask"].append(size)
+        local = times["local"][measured["local"].index(size)] if size in measured["local"] else None
+        rows.append(
+            Row(
+                f"`train` dask, {size:,} rows x 20",
+                [elapsed],
+                reference="local" if local else "",
+                reference_values=[local] if local else None,
+                note=f"client peak RSS {client:,.0f} MB; largest worker {worker:,.0f} MB "
+                f"({args.dask_workers} workers, limit {args.dask_worker_memory} each)",
+            )
+        )
+    for mode, values in times.items():
+        done = measured[mode]
+        if len(done) >= 2:
+            slope = math.log(values[-1] / values[0]) / math.log(done[-1] / done[0])
+            rows.append(
+                Row(
+                    f"`train` {mode}: growth exponent of time",
+                    [slope],
+                    unit="",
+                    note=f"{done[0]:,} to {done[-1]:,} rows (1 = linear)",
+                )
+            )
+    return rows
+
+
 BENCHMARKS: dict[str, Callable[[argparse.Namespace, Path], list[Row]]] = {
     "start": bench_start,
     "render": bench_render,
@@ -545,8 +652,9 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace, Path], list[Row]]] = {
     "scale": bench_scale,
     "serve": bench_serve,
     "suites": bench_suites,
+    "dask": bench_dask,
 }
-#: What ``python benchmarks/run.py`` runs without ``--only``: all but the test suites.
+#: What ``python benchmarks/run.py`` runs without ``--only``: all but the test suites and Dask.
 DEFAULT = ("start", "render", "update", "first", "scale", "serve")
 
 
@@ -588,11 +696,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--families", default=",".join(FAMILIES), help="model families of the scale benchmark")
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of each load test")
+    parser.add_argument("--dask-rows", default="1000000,5000000,20000000", help="table sizes of the dask benchmark")
+    parser.add_argument(
+        "--dask-local-max", type=int, default=5_000_000, help="largest table the dask benchmark trains locally too"
+    )
+    parser.add_argument("--dask-workers", type=int, default=2, help="workers of the dask benchmark's local cluster")
+    parser.add_argument("--dask-worker-memory", default="8GB", help="memory limit of each of those workers")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 2 runs, small sizes")
     parser.add_argument("--output", type=Path, help="write the table here instead of docs/performance.md")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.fleet, args.rows, args.seconds = 2, 2, "1000,3000", 2.0
+        args.dask_rows = "20000,60000"
         args.families = "hist_gradient_boosting,linear"
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in BENCHMARKS]

@@ -146,6 +146,7 @@ SLOW_COSTS = {
     "test_install.py::test_readme_demo_command_runs_from_a_clean_clone": 123,
     "test_render_ops.py::test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift": 67,
     "test_render_reports.py::test_regression_on_penguins_interprets_and_reports": 64,
+    "test_render_compute.py::test_compute_dask_project_passes_its_checks_and_trains_on_a_local_cluster": 50,
 }
 SLOW_DEFAULT = 30
 

@@ -53,6 +53,18 @@ def test_tracking_extra_equals_what_mlflow_projects_add(render: Callable[..., Pa
         assert req.specifier.contains(installed), f"{name} {installed} is outside {req.specifier}"
 
 
+def test_compute_extra_equals_what_dask_projects_add(render: Callable[..., Path]) -> None:
+    local = tomllib.loads((render("local", model_family="lightgbm") / "pyproject.toml").read_text())["project"]
+    dask = tomllib.loads((render("dask", compute="dask", model_family="lightgbm") / "pyproject.toml").read_text())
+    added = sorted(set(dask["project"]["dependencies"]) - set(local["dependencies"]))
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    # dask, and the model family's package, which a compute=local project has as an extra.
+    assert added == sorted([*extras["compute"], *dask["project"]["optional-dependencies"]["lightgbm"]])
+    for name, req in requirements(added).items():
+        installed = version(name)
+        assert req.specifier.contains(installed), f"{name} {installed} is outside {req.specifier}"
+
+
 def test_installed_versions_are_inside_the_declared_ranges(render: Callable[..., Path]) -> None:
     rendered = tomllib.loads((render() / "pyproject.toml").read_text())["project"]
     for name, req in requirements(rendered["dependencies"]).items():

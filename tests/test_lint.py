@@ -198,6 +198,7 @@ LAYOUTS = [
     {"model_family": "linear", "problem_type": "regression", "python_version": "3.10"},
     {"model_family": "xgboost", "problem_type": "multiclass", "ci_provider": "gitlab", "python_version": "3.13"},
     {"model_family": "lightgbm", "api": "none", "license": "Proprietary"},
+    {"model_family": "xgboost", "compute": "dask", "tracking": "mlflow"},
 ]
 
 

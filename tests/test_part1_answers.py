@@ -1,4 +1,4 @@
-"""The answers split_strategy, time_column, group_column and model_family reach the project.
+"""The answers split_strategy, time_column, group_column, model_family and compute reach the project.
 
 Fast checks (render only); tests/test_render_part1.py trains rendered projects.
 """
@@ -42,6 +42,11 @@ def config_values(project: Path, package: str = "churn_model") -> dict[str, str]
             },
             '".[xgboost]"',
         ),
+        (
+            {"compute": "dask", "model_family": "xgboost"},
+            {"MODEL_FAMILY": '"xgboost"', "COMPUTE": '"dask"'},
+            '".[xgboost]"',
+        ),
     ],
 )
 def test_answers_are_rendered_into_config_and_makefile(
@@ -61,6 +66,12 @@ def test_answers_are_rendered_into_config_and_makefile(
         (["data_path=d.csv", "target_column=day", "split_strategy=time", "time_column=day"], "is the target column"),
         (["data_path=d.csv", "target_column=y", "split_strategy=group", "group_column=y"], "is the target column"),
         (["model_family=catboost"], "'catboost' is not in"),
+        (
+            ["compute=dask"],
+            'compute "dask" needs a model family with a distributed learner, and hist_gradient_boosting has '
+            "none: use model_family=lightgbm or model_family=xgboost, or compute=local",
+        ),
+        (["compute=dask", "model_family=linear"], "linear has none: use model_family=lightgbm or"),
     ],
 )
 def test_inconsistent_answers_are_refused(
@@ -71,3 +82,16 @@ def test_inconsistent_answers_are_refused(
     assert done.returncode != 0
     assert fragment in done.stderr + done.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_compute_dask_adds_dask_and_the_family_and_local_renders_no_dask(render: Callable[..., Path]) -> None:
+    dask = render("dask", compute="dask", model_family="lightgbm")
+    local = render("local", model_family="lightgbm")
+    dependencies = (dask / "pyproject.toml").read_text().split("[project.optional-dependencies]")[0]
+    assert '"dask[dataframe,distributed]>=2025.1,<2027"' in dependencies
+    assert '"lightgbm>=4.6,<5"' in dependencies
+    assert (dask / "src/churn_model/distributed.py").is_file()
+    assert (dask / "tests/test_distributed.py").is_file()
+    assert not (local / "src/churn_model/distributed.py").exists()
+    assert not any("dask" in path.read_text().lower() for path in (local / "src").rglob("*.py"))
+    assert "dask" not in (local / "pyproject.toml").read_text().lower()
