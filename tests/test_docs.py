@@ -319,7 +319,17 @@ def test_the_generator_refuses_an_unknown_argument() -> None:
 
 
 # Options of git, pip and Copier that the guides name beside poc2prod's.
-FOREIGN_OPTIONS = {"--group", "--hard", "--no-tags", "--oneline", "--short", "--tags", "--theirs", "--trust"}
+FOREIGN_OPTIONS = {
+    "--group",
+    "--hard",
+    "--no-tags",
+    "--oneline",
+    "--short",
+    "--tags",
+    "--theirs",
+    "--trust",
+    "--upgrade",
+}
 
 
 def test_the_options_the_guides_name_exist() -> None:
