@@ -46,7 +46,7 @@ def test_compute_dask_project_passes_its_checks_and_trains_on_a_local_cluster(
     check(run_in(project, python, "-m", "ruff", "format", "--check", "."))
     check(run_in(project, python, "-m", "mypy"))
     tests = check(run_in(project, python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_distributed.py"))
-    assert "9 passed" in tests and "failed" not in tests
+    assert "17 passed" in tests and "failed" not in tests
 
     write_parts(project / "data" / "table", parts=3, rows=700)
     train = ["-m", "churn_model", "train", "--data", "data/table", "--target", "label", "--workers", "2"]
