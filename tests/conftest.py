@@ -140,48 +140,61 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, session_git_identity
     return build_demo_template(tmp_path_factory.mktemp("templates") / "demo")
 
 
-#: Rough cost of the longest tests, in seconds (``--durations`` of the whole suite on the 2-core
-#: machine under heavy load, 2026-12-05, before the shared mypy cache): the order in which they
-#: are handed out, longest first. Another slow test counts as SLOW_DEFAULT, a fast one as 0; a
-#: wrong figure only costs some balance, never a test.
+#: Rough cost of the longest tests, in seconds (``--durations`` of a fresh-clone ``.ci/run``
+#: on the 2-core machine, 2026-12-06): the order in which they are handed out, longest
+#: first. Another slow test counts as SLOW_DEFAULT, a fast one as 0; a wrong figure only
+#: costs some balance, never a test.
 SLOW_COSTS = {
-    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[group-xgboost-penguins]": 519,
-    "test_update_real_template.py::test_project_from_the_released_v0_1_0_upgrades_to_this_checkout": 496,
-    "test_update_real_template.py::test_project_from_v0_1_0_upgrades_to_head_and_keeps_team_edits": 405,
-    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[stratified-linear-penguins]": 383,
-    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[regression-gitlab-ci]": 344,
-    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[binary-github-ci]": 326,
-    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[time-lightgbm-weather]": 316,
-    "test_render_reports.py::test_binary_bundled_with_mlflow_runs_suite_notebooks_and_report": 312,
-    "test_answers_property.py::test_hostile_answers_pass_the_projects_own_checks": 303,
-    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[multiclass-checks]": 294,
-    "test_dependency_floor.py::test_oldest_allowed_versions_pass_the_project_tests_and_lock_works": 287,
-    "test_answers_property.py::test_hostile_answers_render_valid_files_or_are_refused": 221,
-    "test_render_api.py::test_penguins_regression_is_served_logged_evaluated_and_monitored": 155,
-    "test_tutorial.py::test_every_command_of_the_tutorial_runs": 125,
-    "test_install.py::test_readme_demo_command_runs_from_a_clean_clone": 123,
-    "test_render_ops.py::test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift": 67,
-    "test_render_reports.py::test_regression_on_penguins_interprets_and_reports": 64,
-    "test_render_compute.py::test_compute_dask_project_passes_its_checks_and_trains_on_a_local_cluster": 50,
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[group-xgboost-penguins]": 114,
+    "test_render_reports.py::test_binary_bundled_with_mlflow_runs_suite_notebooks_and_report": 95,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[regression-gitlab-ci]": 93,
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[stratified-linear-penguins]": 83,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[binary-github-ci]": 82,
+    "test_update_real_template.py::test_project_from_the_released_v0_1_0_upgrades_to_this_checkout": 82,
+    "test_dependency_floor.py::test_oldest_allowed_versions_pass_the_project_tests_and_lock_works": 77,
+    "test_render_matrix.py::test_rendered_project_passes_its_checks_and_ci_and_trains[multiclass-checks]": 62,
+    "test_render_part1.py::test_split_strategy_and_model_family_on_real_data[time-lightgbm-weather]": 60,
+    "test_update_real_template.py::test_project_from_v0_1_0_upgrades_to_head_and_keeps_team_edits": 55,
+    "test_render_api.py::test_penguins_regression_is_served_logged_evaluated_and_monitored": 53,
+    "test_install.py::test_the_next_hint_of_poc2prod_new_works_as_written": 48,
+    "test_install.py::test_readme_demo_command_runs_from_a_clean_clone": 46,
+    "test_answers_property.py::test_hostile_answers_pass_the_projects_own_checks": 46,
+    "test_answers_property.py::test_hostile_answers_render_valid_files_or_are_refused": 43,
+    "test_render_compute.py::test_compute_dask_project_passes_its_checks_and_trains_on_a_local_cluster": 37,
+    "test_first_steps.py::test_what_the_commands_write_is_git_ignored_but_the_model_card[mlflow-regression]": 33,
+    "test_tutorial.py::test_every_command_of_the_tutorial_runs": 32,
+    "test_render_reports.py::test_regression_on_penguins_interprets_and_reports": 25,
+    "test_first_steps.py::test_what_the_commands_write_is_git_ignored_but_the_model_card[default]": 25,
+    "test_docs.py::test_the_generated_pages_match_the_code": 19,
+    "test_render_ops.py::test_pre_commit_run_all_files_passes_on_a_fresh_project[github-none]": 19,
+    "test_render_ops.py::test_scheduled_scoring_and_monitoring_steps_run_in_order_and_fail_on_drift": 13,
+    "test_render_ops.py::test_pre_commit_run_all_files_passes_on_a_fresh_project[github-fastapi]": 13,
+    "test_install.py::test_installed_wheel_renders_offline_from_its_bundled_template": 12,
 }
 SLOW_DEFAULT = 30
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Hand the slow tests out first, longest first, alternately to the two halves of the run.
+    """Hand the slow tests out first, longest first, to the half of the run with less work so far.
 
     ``--dist worksteal`` gives the first half of the collected tests to one worker and the
     second half to the other, then moves queued tests from a busy worker to an idle one. A
-    render that starts last keeps one worker busy for minutes while the other idles, so each
-    half starts with every other slow test, from the longest down, and its fast tests follow.
+    render that starts last keeps one worker busy for minutes while the other idles, so the
+    slow tests are split between the halves by their costs, longest first (the greedy
+    longest-processing-time rule), and each half's fast tests follow them.
     """
 
     def cost(item: pytest.Item) -> int:
         default = SLOW_DEFAULT if item.get_closest_marker("slow") else 0
         return SLOW_COSTS.get(f"{item.path.name}::{item.name}", default)
 
-    slow = sorted((item for item in items if cost(item)), key=cost, reverse=True)
+    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
+    totals = [0, 0]
+    for item in sorted((item for item in items if cost(item)), key=cost, reverse=True):
+        lighter = totals.index(min(totals))
+        halves[lighter].append(item)
+        totals[lighter] += cost(item)
+    first_slow, second_slow = halves
     fast = [item for item in items if not cost(item)]
-    first_slow, second_slow = slow[0::2], slow[1::2]
     first_fast = fast[: max(0, len(items) // 2 - len(first_slow))]
     items[:] = [*first_slow, *first_fast, *second_slow, *fast[len(first_fast) :]]
