@@ -21,8 +21,9 @@ Benchmarks (``--only`` picks some, comma-separated):
 - ``serve``: ``/predict`` of one and of 100 records at concurrency 1 and 32 for
   ``--seconds`` each (httpx's async client): p50, p99, requests per second, errors,
   against the in-process prediction of the same pipeline on the same record;
-- ``suites`` (not run unless named, it takes many minutes): ``pytest -m "not slow"`` of
-  this repository, and the default rendered project's own ``pytest``;
+- ``suites`` (about 15 minutes on 2 cores): ``.ci/run`` in a fresh clone of the committed
+  HEAD, its install and tests stages timed, and the default rendered project's ``ruff``,
+  ``ruff format``, ``mypy`` and ``pytest``, each timed (``--quick``: the fast suite only);
 - ``dask`` (not run unless named, it takes many minutes): a ``compute=dask`` LightGBM
   project's ``train`` on partitioned Parquet tables of ``--dask-rows`` rows x 20 columns
   (1M-row files), with ``--compute local`` (one file of the same rows) up to
@@ -42,6 +43,7 @@ import asyncio
 import math
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -82,7 +84,7 @@ class Row:
     note: str = ""
 
     def cells(self) -> list[str]:
-        def spread(values: list[float]) -> str:
+        def spread(values: list[float] | None) -> str:
             if not values:
                 return "-"
             middle = statistics.median(values)
@@ -540,25 +542,63 @@ print(" ".join(map(str, values)))
 
 
 def bench_suites(args: argparse.Namespace, tmp: Path) -> list[Row]:
-    """One run each: ``pytest -m "not slow"`` here, and the default rendered project's ``pytest``."""
+    """One run each, stage by stage: ``.ci/run`` in a fresh clone, and the default rendered project's checks.
+
+    ``.ci/run`` is run as CI runs it (``CI=true``, a clone of the committed HEAD): its install
+    stage is its time before pytest's first line, its tests stage pytest's own ``in N s``.
+    With ``--quick`` its pytest deselects the slow tests (``PYTEST_ADDOPTS``).
+    The rendered project runs in this environment: ``ruff check``, ``ruff format --check``,
+    ``mypy`` (cold: its own cache) and ``pytest`` (notebooks included).
+    """
+    clone = tmp / "ci-clone"
+    run(["git", "clone", "-q", str(REPO), str(clone)], cwd=tmp)
+    env = {key: value for key, value in ENV.items() if key not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["CI"] = "true"
+    if args.quick:
+        env["PYTEST_ADDOPTS"] = "-m 'not slow'"
     start = time.perf_counter()
-    run([sys.executable, "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider"], cwd=REPO)
-    here = time.perf_counter() - start
+    child = subprocess.Popen(
+        ["bash", ".ci/run"], cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert child.stdout is not None
+    output, installed = [], None
+    for line in child.stdout:
+        output.append(line)
+        if installed is None and line.startswith("===") and "test session starts" in line:
+            installed = time.perf_counter() - start
+    total = time.perf_counter() - start
+    if child.wait() != 0 or installed is None:
+        raise SystemExit("error: .ci/run failed:\n" + "".join(output[-60:]))
+    last = next(line for line in reversed(output) if re.search(r" in [0-9.]+s", line))
+    summary = re.findall(r"(\d+) (passed|skipped|failed)", last)
+    tests = float(re.findall(r" in ([0-9.]+)s", last)[-1])
+    counts = ", ".join(f"{count} {kind}" for count, kind in summary)
+    what = '`pytest -m "not slow"`' if args.quick else "`.ci/run`"
+    rows = [
+        Row(
+            f"{what} in a fresh clone: install",
+            [installed],
+            note="uv with --compile-bytecode, its cache as this machine has it",
+        ),
+        Row(f"{what} in a fresh clone: tests", [tests], note=counts),
+        Row(f"{what} in a fresh clone: total", [total], note="" if args.quick else "target <= 15 min on 2 cores"),
+    ]
     template = template_repo(tmp)
     project = tmp / "suites"
     if not project.exists():
         _project(template, project)
-    start = time.perf_counter()
-    run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        env={**ENV, "PYTHONPATH": str(project / "src")},
-    )
-    rendered = time.perf_counter() - start
-    return [
-        Row('poc2prod `pytest -m "not slow"`', [here], note="one run, default xdist settings of pyproject.toml"),
-        Row("rendered project (defaults) `pytest`", [rendered], note="one run, notebooks included"),
-    ]
+    project_env = {**ENV, "PYTHONPATH": str(project / "src"), "MYPY_CACHE_DIR": str(tmp / "suites-mypy-cache")}
+    stages = {
+        "`ruff check .`": ["ruff", "check", "."],
+        "`ruff format --check .`": ["ruff", "format", "--check", "."],
+        "`mypy` (cold cache)": ["mypy"],
+        "`pytest` (notebooks included)": ["pytest", "-q", "-p", "no:cacheprovider"],
+    }
+    for name, command in stages.items():
+        start = time.perf_counter()
+        run([sys.executable, "-m", *command], cwd=project, env=project_env)
+        rows.append(Row(f"rendered project (defaults): {name}", [time.perf_counter() - start], note="one run"))
+    return rows
 
 
 def synthetic_parts(rows: int, folder: Path, part_rows: int = 1_000_000) -> None:
@@ -670,8 +710,8 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace, Path], list[Row]]] = {
     "suites": bench_suites,
     "dask": bench_dask,
 }
-#: What ``python benchmarks/run.py`` runs without ``--only``: all but the test suites and Dask.
-DEFAULT = ("start", "render", "update", "first", "scale", "serve")
+#: What ``python benchmarks/run.py`` runs without ``--only``: all but Dask.
+DEFAULT = ("start", "render", "update", "first", "scale", "serve", "suites")
 
 
 def machine() -> str:

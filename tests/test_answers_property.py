@@ -275,7 +275,7 @@ def check_refusal(message: str) -> None:
 def test_hostile_answers_render_valid_files_or_are_refused(
     template_repo: Path, one_template_clone: None, answers: dict[str, Any]
 ) -> None:
-    # About 75 s for 200 sets on 2 cores: slow, and run by CI with the other slow tests.
+    # About 45 s for 200 sets on 2 cores: slow, and run by CI with the other slow tests.
     answers = {"description": "d", "author_name": "A", "author_email": "a@example.com", **answers}
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder) / "project"
