@@ -419,9 +419,9 @@ def synthetic_table(rows: int, path: Path) -> None:
 
 def bench_scale(args: argparse.Namespace, tmp: Path) -> list[Row]:
     template = template_repo(tmp)
-    sizes = [int(s) for s in args.rows.split(",") if int(s) <= args.max_rows]
+    sizes = [size for size in args.rows if size <= args.max_rows]
     rows = []
-    families = [f for f in FAMILIES if f in args.families.split(",")]
+    families = [f for f in FAMILIES if f in args.families]
     for family in families:
         project = tmp / f"scale-{family}"
         if not project.exists():
@@ -651,7 +651,7 @@ def bench_dask(args: argparse.Namespace, tmp: Path) -> list[Row]:
     if not project.exists():
         _project(template, project, "compute=dask", "model_family=lightgbm")
     env = {**ENV, "PYTHONPATH": str(project / "src")}
-    sizes = [int(s) for s in args.dask_rows.split(",") if int(s) <= args.max_rows]
+    sizes = [size for size in args.dask_rows if size <= args.max_rows]
     times: dict[str, list[float]] = {"local": [], "dask": []}
     measured: dict[str, list[int]] = {"local": [], "dask": []}
     rows = []
@@ -741,6 +741,30 @@ def table(rows: list[Row], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def checked_options(args: argparse.Namespace) -> str | None:
+    """Turn the list options into lists in place; return what is wrong with an option, if anything."""
+    for option in ("rows", "dask_rows"):
+        text = getattr(args, option)
+        try:
+            sizes = [int(part) for part in text.split(",")]
+        except ValueError:
+            sizes = []
+        if not sizes or min(sizes) < 1:
+            name = option.replace("_", "-")
+            return f"--{name} {text!r} is not a list of row counts: give whole numbers, as 10000,100000"
+        setattr(args, option, sizes)
+    args.families = [name.strip() for name in args.families.split(",") if name.strip()]
+    unknown = [name for name in args.families if name not in FAMILIES]
+    if unknown or not args.families:
+        return f"unknown model family {', '.join(unknown) or 'none given'}: use some of {','.join(FAMILIES)}"
+    for option in ("runs", "fleet", "dask_workers"):
+        if getattr(args, option) < 1:
+            return f"--{option.replace('_', '-')} {getattr(args, option)} must be 1 or more"
+    if args.seconds <= 0:
+        return f"--seconds {args.seconds} must be more than 0"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(DEFAULT), help="comma-separated, of: " + ", ".join(BENCHMARKS))
@@ -767,8 +791,11 @@ def main(argv: list[str] | None = None) -> int:
         args.families = "hist_gradient_boosting,linear"
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in chosen if name not in BENCHMARKS]
+    problem = checked_options(args)
     if unknown:
-        print(f"error: unknown benchmark(s) {', '.join(unknown)}: use {', '.join(BENCHMARKS)}", file=sys.stderr)
+        problem = f"unknown benchmark(s) {', '.join(unknown)}: use {', '.join(BENCHMARKS)}"
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     given = list(sys.argv[1:] if argv is None else argv)
     command = " ".join(["python benchmarks/run.py", *given])

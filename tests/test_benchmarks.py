@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -40,3 +42,29 @@ def test_an_unknown_benchmark_is_refused_with_the_names_to_use(tmp_path: Path) -
     assert done.returncode == 2
     assert done.stderr.startswith("error: unknown benchmark(s) speed: use start, render, update,")
     assert not (tmp_path / "t").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        (["--rows", "abc"], "--rows 'abc' is not a list of row counts"),
+        (["--rows", "10000,0"], "--rows '10000,0' is not a list of row counts"),
+        (["--dask-rows", "1e6"], "--dask-rows '1e6' is not a list of row counts"),
+        (["--families", "linear,forest"], "unknown model family forest: use some of hist_gradient_boosting,"),
+        (["--runs", "0"], "--runs 0 must be 1 or more"),
+        (["--fleet", "-2"], "--fleet -2 must be 1 or more"),
+        (["--seconds", "0"], "--seconds 0.0 must be more than 0"),
+    ],
+)
+def test_a_bad_option_is_one_line_naming_it_and_nothing_runs(tmp_path: Path, option: list[str], fragment: str) -> None:
+    output = tmp_path / "t"
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), *option, "--output", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {fragment}"), done.stderr
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+    assert not output.exists()
