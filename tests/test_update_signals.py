@@ -128,11 +128,14 @@ def slow_migration_template(tmp_path: Path, demo_template: Path) -> tuple[Path, 
     run_git("init", "-q", "-b", "main", cwd=repo)
     commit_all(repo, "v1")
     run_git("tag", "v1.0.0", cwd=repo)
+    # Each pid file appears whole (written aside, then renamed), so that a reader never sees
+    # it created and still empty.
     script = (
         "import os, pathlib, subprocess, sys, time; "
         "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
-        f"pathlib.Path({str(pids / 'child')!r}).write_text(str(child.pid)); "
-        f"pathlib.Path({str(pids / 'migration')!r}).write_text(str(os.getpid())); "
+        f"folder = pathlib.Path({str(pids)!r}); "
+        "[((folder / f'.{name}').write_text(str(pid)), (folder / f'.{name}').rename(folder / name)) "
+        "for name, pid in (('child', child.pid), ('migration', os.getpid()))]; "
         "time.sleep(600)"
     )
     (repo / "template" / "app.txt").write_text("v2\n")
@@ -170,7 +173,6 @@ def test_the_processes_of_a_migration_end_with_an_interrupted_update(
     before = tree_digest(project)
 
     process = start_update(project, delay="0")
-    started: list[int] = []
     try:
         wait_for(lambda: (pids / "migration").is_file() and (pids / "child").is_file(), process)
         started = [int((pids / name).read_text()) for name in ("migration", "child")]
@@ -185,10 +187,12 @@ def test_the_processes_of_a_migration_end_with_an_interrupted_update(
         assert not any(alive(pid) for pid in started)
         assert tree_digest(project) == before
         assert recorded_version(project) == "v1.0.0"
-    finally:  # a regression must not leave sleeping processes behind
-        for pid in started:
-            if alive(pid):
+    finally:  # a regression must not leave sleeping processes behind, nor hang on their pipes
+        for name in ("migration", "child"):
+            written = pids / name
+            pid = int(written.read_text()) if written.is_file() else None
+            if pid is not None and alive(pid):
                 os.kill(pid, signal.SIGKILL)
         if process.poll() is None:
             process.kill()
-            process.communicate()
+            process.communicate(timeout=PATIENCE_SECONDS)
