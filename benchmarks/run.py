@@ -33,7 +33,8 @@ Benchmarks (``--only`` picks some, comma-separated):
   the largest worker (sampled every 0.2 s), growth exponent. Use ``--output``: the table
   replaces the page's generated one otherwise.
 
-``--quick`` runs each figure twice on small sizes: a smoke run, not figures to quote.
+``--quick`` runs each figure twice (``scale`` and ``suites`` once) on small sizes, for the
+options not given: a smoke run, not figures to quote.
 """
 
 from __future__ import annotations
@@ -741,34 +742,72 @@ def table(rows: list[Row], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def checked_options(args: argparse.Namespace) -> str | None:
+#: What ``--quick`` sets, for each option left at its default (a value given is kept).
+QUICK = {
+    "runs": 2,
+    "fleet": 2,
+    "rows": "1000,3000",
+    "seconds": 2.0,
+    "dask_rows": "20000,60000",
+    "families": "hist_gradient_boosting,linear",
+}
+#: Modules a benchmark imports that only the development install (``pip install -e ".[dev]"``) has.
+NEEDS = {"serve": ["httpx"], "dask": ["dask", "psutil", "lightgbm"]}
+FAMILY_MODULES = {"lightgbm": "lightgbm", "xgboost": "xgboost"}
+
+
+def checked_options(args: argparse.Namespace, chosen: list[str]) -> str | None:
     """Turn the list options into lists in place; return what is wrong with an option, if anything."""
+    import importlib.util
+
+    if not chosen:
+        return f"no benchmark given to --only: use some of {','.join(BENCHMARKS)}"
+    unknown = [name for name in chosen if name not in BENCHMARKS]
+    if unknown:
+        return f"unknown benchmark(s) {', '.join(unknown)}: use {', '.join(BENCHMARKS)}"
     for option in ("rows", "dask_rows"):
         text = getattr(args, option)
+        name = option.replace("_", "-")
         try:
             sizes = [int(part) for part in text.split(",")]
         except ValueError:
             sizes = []
         if not sizes or min(sizes) < 1:
-            name = option.replace("_", "-")
             return f"--{name} {text!r} is not a list of row counts: give whole numbers, as 10000,100000"
-        setattr(args, option, sizes)
+        if len(set(sizes)) < len(sizes):
+            return f"--{name} {text!r} repeats a size: give each row count once"
+        setattr(args, option, sorted(sizes))
     args.families = [name.strip() for name in args.families.split(",") if name.strip()]
     unknown = [name for name in args.families if name not in FAMILIES]
     if unknown or not args.families:
         return f"unknown model family {', '.join(unknown) or 'none given'}: use some of {','.join(FAMILIES)}"
-    for option in ("runs", "fleet", "dask_workers"):
+    for option in ("runs", "fleet", "dask_workers", "max_rows"):
         if getattr(args, option) < 1:
             return f"--{option.replace('_', '-')} {getattr(args, option)} must be 1 or more"
-    if args.seconds <= 0:
-        return f"--seconds {args.seconds} must be more than 0"
+    if args.dask_local_max < 0:
+        return f"--dask-local-max {args.dask_local_max} must be 0 or more"
+    if not math.isfinite(args.seconds) or args.seconds <= 0:
+        return f"--seconds {args.seconds} must be a number of seconds above 0"
+    output = args.output
+    if output is not None and (output.is_dir() or not output.parent.is_dir() or not os.access(output.parent, os.W_OK)):
+        return f"--output {str(output)!r} is not a file that can be written: give a file path in a writable folder"
+    needed = [module for name in chosen for module in NEEDS.get(name, [])]
+    if "scale" in chosen:
+        needed += [FAMILY_MODULES[family] for family in args.families if family in FAMILY_MODULES]
+    missing = sorted({module for module in needed if importlib.util.find_spec(module) is None})
+    if missing:
+        return (
+            f"{', '.join(missing)} not installed: the benchmarks need the development install (pip install -e '.[dev]')"
+        )
     return None
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(DEFAULT), help="comma-separated, of: " + ", ".join(BENCHMARKS))
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median, min, max)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="runs per figure (median, min, max); scale and suites run once"
+    )
     parser.add_argument("--fleet", type=int, default=16, help="projects in the fleet benchmark")
     parser.add_argument("--rows", default="10000,100000,1000000", help="table sizes of the scale benchmark")
     parser.add_argument(
@@ -782,18 +821,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dask-workers", type=int, default=2, help="workers of the dask benchmark's local cluster")
     parser.add_argument("--dask-worker-memory", default="8GB", help="memory limit of each of those workers")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 runs, small sizes")
+    parser.add_argument(
+        "--quick", action="store_true", help="a smoke run: 2 runs, small sizes, for the options not given"
+    )
     parser.add_argument("--output", type=Path, help="write the table here instead of docs/performance.md")
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.fleet, args.rows, args.seconds = 2, 2, "1000,3000", 2.0
-        args.dask_rows = "20000,60000"
-        args.families = "hist_gradient_boosting,linear"
+        for option, value in QUICK.items():
+            if getattr(args, option) == parser.get_default(option):
+                setattr(args, option, value)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in BENCHMARKS]
-    problem = checked_options(args)
-    if unknown:
-        problem = f"unknown benchmark(s) {', '.join(unknown)}: use {', '.join(BENCHMARKS)}"
+    problem = checked_options(args, chosen)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2

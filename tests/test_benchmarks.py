@@ -53,7 +53,13 @@ def test_an_unknown_benchmark_is_refused_with_the_names_to_use(tmp_path: Path) -
         (["--families", "linear,forest"], "unknown model family forest: use some of hist_gradient_boosting,"),
         (["--runs", "0"], "--runs 0 must be 1 or more"),
         (["--fleet", "-2"], "--fleet -2 must be 1 or more"),
-        (["--seconds", "0"], "--seconds 0.0 must be more than 0"),
+        (["--seconds", "0"], "--seconds 0.0 must be a number of seconds above 0"),
+        (["--seconds", "nan"], "--seconds nan must be a number of seconds above 0"),
+        (["--rows", "1000,1000"], "--rows '1000,1000' repeats a size"),
+        (["--max-rows", "0"], "--max-rows 0 must be 1 or more"),
+        (["--dask-local-max", "-1"], "--dask-local-max -1 must be 0 or more"),
+        (["--only", ",,"], "no benchmark given to --only"),
+        (["--quick", "--runs", "0"], "--runs 0 must be 1 or more"),  # --quick keeps what is given
     ],
 )
 def test_a_bad_option_is_one_line_naming_it_and_nothing_runs(tmp_path: Path, option: list[str], fragment: str) -> None:
@@ -68,3 +74,17 @@ def test_a_bad_option_is_one_line_naming_it_and_nothing_runs(tmp_path: Path, opt
     assert done.stderr.startswith(f"error: {fragment}"), done.stderr
     assert done.stderr.count("\n") == 1 and done.stdout == ""
     assert not output.exists()
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    for output in (tmp_path, tmp_path / "missing" / "t.md"):
+        done = subprocess.run(
+            [sys.executable, str(REPO / "benchmarks" / "run.py"), "--only", "start", "--output", str(output)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 2
+        assert done.stderr == f"error: --output {str(output)!r} is not a file that can be written: " + (
+            "give a file path in a writable folder\n"
+        )
